@@ -1,0 +1,13 @@
+import { constants } from 'node:os';
+
+const names = new Map<number, string>(Object.entries(constants.errno).map(([k, v]) => [v, k]));
+
+/** An Error for a negative errno from the native loop, shaped like node's (code, errno, syscall). */
+export function errnoError(negErrno: number, syscall: string): Error {
+  const code = names.get(-negErrno) ?? `E${-negErrno}`;
+  const err = new Error(`${syscall} ${code}`) as NodeJS.ErrnoException;
+  err.code = code;
+  err.errno = negErrno;
+  err.syscall = syscall;
+  return err;
+}

@@ -1,0 +1,192 @@
+/**
+ * The JS half of this thread's io_uring loop: owns the shared memory, reads
+ * each batch of event records and hands them to the server that owns the
+ * listener or connection, and appends writes to the output area that the
+ * native side drains after every batch and before libuv sleeps.
+ */
+import { EVENT_WORDS, Ev, OUT_HEADER_WORDS, OUT_WORDS, Op, slotOf, type Binding } from '@ringside/native';
+
+export interface LoopClient {
+  /** A connection was accepted on one of this client's listeners. */
+  onOpen(id: number, address: string, port: number, family: 4 | 6): void;
+  /** Any other event of a connection this client owns; `at` indexes `loop.events`. */
+  onEvent(type: number, id: number, at: number): void;
+}
+
+export interface LoopTuning {
+  bufferCount?: number;
+  bufferSize?: number;
+}
+
+const EVENT_CAPACITY = 16384;
+const EVENT_DATA_BYTES = 8 * 1024 * 1024;
+const FIELD_CAPACITY = 65536;
+const OUT_RECORDS = 8192;
+const OUT_DATA_BYTES = 4 * 1024 * 1024;
+const MAX_CONNECTIONS = 65536;
+/** Writes larger than this skip the output area (one copy straight into the send queue). */
+const DIRECT_WRITE_BYTES = 256 * 1024;
+
+export class NativeLoop {
+  readonly events = new Int32Array(EVENT_CAPACITY * EVENT_WORDS);
+  readonly eventData = Buffer.alloc(EVENT_DATA_BYTES);
+  readonly fields = new Int32Array(FIELD_CAPACITY * 4);
+  readonly out = new Int32Array(OUT_HEADER_WORDS + OUT_RECORDS * OUT_WORDS);
+  readonly outData = Buffer.alloc(OUT_DATA_BYTES);
+  readonly queued = new Float64Array(MAX_CONNECTIONS);
+  /** Bumped whenever the output area is found empty (the native side took it). */
+  epoch = 0;
+  private readonly listeners = new Map<number, LoopClient>();
+  private readonly owners: (LoopClient | undefined)[] = new Array(MAX_CONNECTIONS);
+  private users = 0;
+  private live = false;
+
+  private bufferCount = 0;
+  private bufferSize = 0;
+
+  constructor(readonly binding: Binding) {}
+
+  /**
+   * Start the native loop on first use. The buffer ring is per thread: the
+   * first server sets its size; a server asking for another size while
+   * others run shares theirs.
+   */
+  acquire(tuning: LoopTuning): void {
+    const count = tuning.bufferCount ?? 1024;
+    const size = tuning.bufferSize ?? 16384;
+    if (this.live && this.users === 0 && (count !== this.bufferCount || size !== this.bufferSize)) this.stop();
+    this.users++;
+    if (this.live) return;
+    this.bufferCount = count;
+    this.bufferSize = size;
+    this.binding.init({
+      entries: 4096,
+      bufferCount: count,
+      bufferSize: size,
+      maxConnections: MAX_CONNECTIONS,
+      events: this.events,
+      eventData: this.eventData,
+      fields: this.fields,
+      out: this.out,
+      outData: this.outData,
+      queued: this.queued,
+      onBatch: (count) => this.onBatch(count),
+    });
+    this.live = true;
+  }
+
+  /** The last user gone: release the ring and its fds (deferred out of any batch). */
+  release(): void {
+    if (--this.users > 0) return;
+    setImmediate(() => {
+      if (this.users === 0 && this.live) this.stop();
+    });
+  }
+
+  private stop(): void {
+    this.binding.flush();
+    this.binding.shutdown();
+    this.live = false;
+    this.out[0] = 0;
+    this.out[1] = 0;
+  }
+
+  listen(client: LoopClient, options: Parameters<Binding['listen']>[0]): ReturnType<Binding['listen']> {
+    const r = this.binding.listen(options);
+    this.listeners.set(r.id, client);
+    return r;
+  }
+
+  closeListener(id: number): void {
+    this.listeners.delete(id);
+    this.binding.closeListener(id);
+  }
+
+  private onBatch(count: number): void {
+    const ev = this.events;
+    for (let i = 0; i < count; i++) {
+      const at = i * EVENT_WORDS;
+      const type = ev[at]!;
+      const id = ev[at + 1]! >>> 0;
+      if (type === Ev.OPEN) {
+        const client = this.listeners.get(ev[at + 2]!);
+        if (!client) continue;
+        this.owners[slotOf(id)] = client;
+        const off = ev[at + 3]!;
+        client.onOpen(id, this.eventData.latin1Slice(off, off + ev[at + 4]!), ev[at + 5]!, ev[at + 6] as 4 | 6);
+        continue;
+      }
+      const owner = this.owners[slotOf(id)];
+      if (owner === undefined) continue;
+      if (type === Ev.CLOSE) this.owners[slotOf(id)] = undefined;
+      owner.onEvent(type, id, at);
+    }
+  }
+
+  // ---- output area ----------------------------------------------------------
+
+  private room(bytes: number): boolean {
+    const out = this.out;
+    if (out[0] === 0) { out[1] = 0; this.epoch++; }
+    return out[0]! < OUT_RECORDS && out[1]! + bytes <= OUT_DATA_BYTES;
+  }
+
+  private record(op: number, id: number, off: number, len: number): void {
+    const out = this.out;
+    const at = OUT_HEADER_WORDS + out[0]! * OUT_WORDS;
+    out[at] = op;
+    out[at + 1] = id;
+    out[at + 2] = off;
+    out[at + 3] = len;
+    out[0] = out[0]! + 1;
+  }
+
+  /** Queue bytes for a connection, in order with everything queued before. */
+  write(id: number, data: Uint8Array, wantDrain: boolean): void {
+    const n = data.byteLength;
+    if (n >= DIRECT_WRITE_BYTES) {
+      this.binding.flush();  // keep order with what is already in the area
+      this.binding.write(id, data, wantDrain);
+      return;
+    }
+    if (!this.room(n)) { this.binding.flush(); this.room(n); }
+    const off = this.out[1]!;
+    this.outData.set(data, off);
+    this.out[1] = off + n;
+    this.record(wantDrain ? Op.WRITE_WANT_DRAIN : Op.WRITE, id, off, n);
+  }
+
+  /** Queue a string (latin1 when it is one-byte clean, else UTF-8). */
+  writeString(id: number, s: string, wantDrain: boolean): number {
+    const max = s.length * 3;
+    if (max >= DIRECT_WRITE_BYTES) {
+      const b = Buffer.from(s, 'utf8');
+      this.write(id, b, wantDrain);
+      return b.length;
+    }
+    if (!this.room(max)) { this.binding.flush(); this.room(max); }
+    const off = this.out[1]!;
+    const n = this.outData.utf8Write(s, off);
+    this.out[1] = off + n;
+    this.record(wantDrain ? Op.WRITE_WANT_DRAIN : Op.WRITE, id, off, n);
+    return n;
+  }
+
+  op(id: number, op: number): void {
+    if (!this.room(0)) { this.binding.flush(); this.room(0); }
+    this.record(op, id, 0, 0);
+  }
+
+  /** Bytes queued natively for a connection (excluding what sits in the output area). */
+  queuedFor(id: number): number {
+    return this.queued[slotOf(id)]!;
+  }
+}
+
+let current: NativeLoop | undefined;
+
+/** This thread's loop (one ring per JS thread). */
+export function threadLoop(binding: Binding): NativeLoop {
+  current ??= new NativeLoop(binding);
+  return current;
+}

@@ -1,0 +1,7 @@
+export type * from './types.js';
+export type * from './http-types.js';
+export { defaultHttpLimits } from './http-types.js';
+export { createTcpServer } from './tcp-server.js';
+export { createHttpTransport, resolveHttpLimits } from './http-transport.js';
+export { selectBackend, ioUringUnavailableReason } from './select-backend.js';
+export { probe } from './probe.js';

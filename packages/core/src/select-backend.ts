@@ -1,0 +1,64 @@
+/**
+ * Backend selection: `auto` probes io_uring and falls back to the node
+ * backend, saying why in one line; an explicit `io_uring` that cannot run
+ * throws with the reason and what to do.
+ */
+import { loadBinding, type Binding } from '@ringside/native';
+import type { BackendChoice, BackendName } from './types.js';
+
+export interface BackendSelection {
+  name: BackendName;
+  reason: string;
+  binding: Binding | null;
+}
+
+const CHOICES: readonly BackendChoice[] = ['auto', 'io_uring', 'node'];
+
+export function resolveChoice(option: BackendChoice | undefined): BackendChoice {
+  const fromEnv = process.env.RINGSIDE_BACKEND;
+  const choice = option ?? (fromEnv === undefined || fromEnv === '' ? 'auto' : (fromEnv as BackendChoice));
+  if (!CHOICES.includes(choice)) {
+    const where = option !== undefined ? 'Option "backend"' : 'RINGSIDE_BACKEND';
+    throw new TypeError(`${where} must be one of ${CHOICES.map((c) => `'${c}'`).join(', ')}, got ${JSON.stringify(choice)}`);
+  }
+  return choice;
+}
+
+let probed: { binding: Binding | null; why: string } | undefined;
+
+/** Why io_uring cannot run here, or '' when it can. Cached per thread. */
+export function ioUringUnavailableReason(): { binding: Binding | null; why: string } {
+  if (probed) return probed;
+  const loaded = loadBinding();
+  if (!loaded.binding) {
+    probed = { binding: null, why: loaded.error };
+    return probed;
+  }
+  const p = loaded.binding.probe();
+  probed = p.usable ? { binding: loaded.binding, why: '' } : { binding: null, why: p.reason };
+  return probed;
+}
+
+export function selectBackend(option: BackendChoice | undefined): BackendSelection {
+  const choice = resolveChoice(option);
+  const source = option !== undefined ? 'option backend' : process.env.RINGSIDE_BACKEND ? 'RINGSIDE_BACKEND' : 'auto';
+  if (choice === 'node') return { name: 'node', reason: `node: requested by ${source}`, binding: null };
+  const { binding, why } = ioUringUnavailableReason();
+  if (binding) {
+    return { name: 'io_uring', reason: choice === 'auto' ? 'io_uring: probe succeeded' : `io_uring: requested by ${source}`, binding };
+  }
+  if (choice === 'io_uring') {
+    throw new Error(
+      `Ringside: backend 'io_uring' was requested (${source}) but cannot run here: ${why}. ` +
+        `Use backend 'auto' or 'node' (RINGSIDE_BACKEND=node) to run on node:net instead.`,
+    );
+  }
+  return { name: 'node', reason: `node: io_uring unavailable (${why})`, binding: null };
+}
+
+export function logSelection(log: ((line: string) => void) | false | undefined, reason: string): void {
+  if (log === false) return;
+  const line = `ringside: backend ${reason}`;
+  if (log) log(line);
+  else if (!reason.startsWith('io_uring') || process.env.RINGSIDE_LOG_BACKEND) process.stderr.write(line + '\n');
+}

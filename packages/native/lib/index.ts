@@ -1,0 +1,205 @@
+/**
+ * The whole binding surface of the addon, typed in one place, plus the
+ * layout of the shared memory both sides use. src/batch.h holds the C++ twin
+ * of every constant here; test/binding.test.ts checks the addon exports
+ * exactly `bindingExports`.
+ */
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+// ---- Event records (native → JS) -------------------------------------------
+// One record = EVENT_WORDS int32 in `events`. Word 0 is the type, word 1 the
+// connection id (slot | generation << SLOT_BITS, read it as uint32 with >>> 0).
+export const EVENT_WORDS = 12;
+export const Ev = {
+  /** w2 listener id, w3/w4 address offset/len in eventData (text), w5 port, w6 family (4|6) */
+  OPEN: 1,
+  /** w2 offset, w3 length in eventData */
+  DATA: 2,
+  /** peer sent FIN */
+  END: 3,
+  /** the send queue emptied after a write asked for drain */
+  DRAIN: 4,
+  /** w2 error (0 or -errno) */
+  CLOSE: 5,
+  /**
+   * HTTP request head. w2/w3 method off/len, w4/w5 target off/len, w6 first
+   * field index in `fields`, w7 header count, w8 flags (HttpFlag), w9/w10
+   * content length lo/hi (-1,-1 when absent), w11 remote port.
+   */
+  REQUEST: 6,
+  /** w2 offset, w3 length: body bytes (chunked framing removed) */
+  BODY: 7,
+  /** the body of the current request is complete */
+  BODY_END: 8,
+  /** the native side answered an error itself: w2 HTTP status, w3 ParseError code; CLOSE follows */
+  HTTP_ERROR: 9,
+  /** a coarse-tick timeout fired: w2 Timeout kind; CLOSE follows */
+  TIMEOUT: 10,
+} as const;
+
+export const HttpFlag = {
+  KEEP_ALIVE: 1,
+  CHUNKED: 2,
+  HAS_BODY: 4,
+  EXPECT_CONTINUE: 8,
+  HTTP10: 16,
+  UPGRADE: 32,
+} as const;
+
+export const Timeout = { HEADERS: 1, IDLE: 2, REQUEST: 3 } as const;
+
+/** `fields`: FIELD_WORDS int32 per header: name off, name len, value off, value len (in eventData). */
+export const FIELD_WORDS = 4;
+
+// ---- Output records (JS → native) ------------------------------------------
+// `out[0]` = record count, `out[1]` = bytes used in outData; records start at
+// OUT_HEADER_WORDS, OUT_WORDS int32 each: op, connection id, offset, length.
+export const OUT_HEADER_WORDS = 2;
+export const OUT_WORDS = 4;
+export const Op = {
+  /** queue outData[off, off+len) */
+  WRITE: 1,
+  /** like WRITE, then emit DRAIN when the queue empties */
+  WRITE_WANT_DRAIN: 2,
+  /** send what is queued, then shutdown(SHUT_WR); the connection closes when the peer closes too */
+  END: 3,
+  /** send what is queued, then close (HTTP: Connection: close) */
+  END_CLOSE: 4,
+  /** close now, dropping the queue */
+  DESTROY: 5,
+  PAUSE: 6,
+  RESUME: 7,
+  /** HTTP: the response to the oldest request is complete (keep-alive bookkeeping, timeouts) */
+  RESPONSE_DONE: 8,
+  /** HTTP: the app will not read this request's body; discard it */
+  DISCARD_BODY: 9,
+} as const;
+
+export const SLOT_BITS = 20;
+export const slotOf = (id: number): number => id & ((1 << SLOT_BITS) - 1);
+
+// ---- Functions ----------------------------------------------------------------
+export interface ProbeResult {
+  /** io_uring can run this server here. */
+  usable: boolean;
+  /** Why not, in words; empty when usable. */
+  reason: string;
+  /** errno of the failed step (EPERM: seccomp or io_uring_disabled; ENOSYS: kernel too old). */
+  errno: number;
+  kernel: string;
+  /** sysctl kernel.io_uring_disabled (0, 1, 2) or -1 when absent. */
+  ioUringDisabled: number;
+  setupFlags: string[];
+  features: Record<string, boolean>;
+}
+
+export interface LoopOptions {
+  /** SQ entries (the CQ gets 8×). */
+  entries: number;
+  /** Provided buffers (power of two). */
+  bufferCount: number;
+  bufferSize: number;
+  /** Connection slots; ids beyond it are refused (accept closes at once). */
+  maxConnections: number;
+  /** Shared memory, allocated by JS: */
+  events: Int32Array;
+  eventData: Uint8Array;
+  fields: Int32Array;
+  out: Int32Array;
+  outData: Uint8Array;
+  /** Per slot: bytes queued natively and not yet sent. */
+  queued: Float64Array;
+  /** Called once per batch with the number of event records. */
+  onBatch: (count: number) => void;
+}
+
+export interface HttpListenOptions {
+  maxHeaderSize: number;
+  maxHeaders: number;
+  maxUrlLength: number;
+  bodyLimit: number;
+  headersTimeout: number;
+  requestTimeout: number;
+  keepAliveTimeout: number;
+}
+
+export interface NativeListenOptions {
+  host: string;
+  port: number;
+  backlog: number;
+  reusePort: boolean;
+  ipv6Only: boolean;
+  /** Parse HTTP/1.1 on this listener's connections (REQUEST/BODY events) instead of DATA. */
+  http: HttpListenOptions | null;
+}
+
+export interface NativeStats {
+  connections: number;
+  accepted: number;
+  bytesRead: number;
+  bytesWritten: number;
+  enobufs: number;
+  batches: number;
+  events: number;
+  enters: number;
+}
+
+export interface Binding {
+  probe(): ProbeResult;
+  /** Create this thread's loop. Throws with a message on failure. */
+  init(options: LoopOptions): void;
+  /** Returns listener id >= 0 and the bound port, or throws with errno text. */
+  listen(options: NativeListenOptions): { id: number; port: number; address: string; family: 4 | 6 };
+  /** Stop accepting on a listener and close its socket. */
+  closeListener(id: number): void;
+  /** Process the output records now (JS calls it when outData is full). */
+  flush(): void;
+  /** Queue a large buffer for a connection without going through outData (copied). */
+  write(id: number, data: Uint8Array, wantDrain: boolean): number;
+  stats(): NativeStats;
+  /** Destroy every connection and listener and release the loop (it can be init'ed again). */
+  shutdown(): void;
+}
+
+export const bindingExports = ['probe', 'init', 'listen', 'closeListener', 'flush', 'write', 'stats', 'shutdown'] as const;
+
+// ---- Loading ------------------------------------------------------------------
+export interface LoadResult {
+  binding: Binding | null;
+  /** Why it could not be loaded; names every path tried. */
+  error: string;
+}
+
+let cached: LoadResult | undefined;
+
+/** Load the addon: a prebuild, then the local build. Never throws. */
+export function loadBinding(): LoadResult {
+  if (cached) return cached;
+  const require = createRequire(import.meta.url);
+  const here = dirname(fileURLToPath(import.meta.url));
+  const root = join(here, '..');
+  const candidates = [
+    join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'ringside.node'),
+    join(root, 'build', 'Release', 'ringside.node'),
+    join(root, 'build', 'Debug', 'ringside.node'),
+  ];
+  const tried: string[] = [];
+  if (process.platform !== 'linux') {
+    cached = { binding: null, error: `io_uring needs Linux; this is ${process.platform}` };
+    return cached;
+  }
+  for (const file of candidates) {
+    if (!existsSync(file)) { tried.push(`${file} (missing)`); continue; }
+    try {
+      cached = { binding: require(file) as Binding, error: '' };
+      return cached;
+    } catch (e) {
+      tried.push(`${file} (${(e as Error).message})`);
+    }
+  }
+  cached = { binding: null, error: `addon not built or not loadable; tried ${tried.join(', ')} — run \`pnpm --filter @ringside/native build:addon\`` };
+  return cached;
+}

@@ -1,0 +1,155 @@
+// The io_uring event loop of one JS thread: listeners, connections, the
+// buffer ring, sends, closes, the coarse timeout sweep, and the event batch.
+// Knows nothing of N-API: the glue (addon.cc) drives it from libuv handles
+// and receives batches through `Deliver`.
+#pragma once
+#include <netinet/in.h>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "batch.h"
+#include "buffer_ring.h"
+#include "connection.h"
+#include "http_parser.h"
+#include "ring.h"
+
+namespace ringside {
+
+struct LoopConfig {
+  unsigned entries = 2048;
+  unsigned buffer_count = 1024;
+  unsigned buffer_size = 16384;
+  unsigned max_connections = 65536;
+};
+
+struct SharedMemory {
+  int32_t* events; uint32_t event_cap;     // records
+  uint8_t* data; uint32_t data_cap;        // bytes
+  int32_t* fields; uint32_t field_cap;     // fields
+  int32_t* out; uint32_t out_cap;          // records
+  uint8_t* out_data; uint32_t out_data_cap;
+  double* queued; uint32_t queued_cap;     // per slot
+};
+
+struct HttpOptions {
+  http::Limits limits;
+  uint32_t headers_timeout_ms = 0, request_timeout_ms = 0, keep_alive_timeout_ms = 0;
+};
+
+struct ListenConfig {
+  std::string host;
+  int port = 0;
+  int backlog = 4096;
+  bool reuse_port = false;
+  bool ipv6_only = false;
+  bool http = false;
+  HttpOptions http_options;
+};
+
+struct LoopStats {
+  uint64_t connections = 0, accepted = 0, refused = 0, bytes_read = 0, bytes_written = 0;
+  uint64_t enobufs = 0, batches = 0, events = 0, enters = 0, cq_overflows = 0;
+};
+
+class Loop {
+ public:
+  using Deliver = void (*)(void* ctx, uint32_t count);
+
+  ~Loop() { destroy(); }
+  int init(const LoopConfig& cfg, const SharedMemory& mem, Deliver deliver, void* ctx, std::string& why);
+  void destroy();
+  bool ready() const { return ring_.ready(); }
+  int event_fd() const { return event_fd_; }
+
+  // libuv hooks (addon.cc): the eventfd became readable; before libuv sleeps; the coarse tick.
+  void on_wakeup();
+  void on_prepare();
+  void on_tick();
+  unsigned tick_ms() const { return tick_ms_; }
+
+  // Returns listener id >= 0, or -errno with `why` set. Fills the bound port/address.
+  int listen(const ListenConfig& cfg, int& port_out, std::string& address_out, int& family_out, std::string& why);
+  void close_listener(int id);
+  // Process the JS output records now.
+  void flush_out();
+  // Queue bytes outside the output area (large writes). Returns 0 or -1 when the id is stale.
+  int write(uint32_t id, const uint8_t* p, size_t n, bool want_drain);
+  // Close everything; the loop stays usable.
+  void close_all();
+  // Listeners or connections still open (the libuv handle keeps the process alive while true).
+  bool has_refs() const { return live_listeners_ > 0 || stats_.connections > 0; }
+  const LoopStats& stats() const { return stats_; }
+  // Inside a turn or a JS callback: destroy() must wait until it unwinds.
+  bool busy() const { return in_turn_ || js_depth_ > 0; }
+
+ private:
+  struct Listener {
+    int fd = -1;
+    bool armed = false, closing = false, in_use = false;
+    bool http = false;
+    HttpOptions http_options;
+  };
+
+  Connection* lookup(uint32_t id);
+  uint32_t id_of(const Connection& c) const { return encode_conn_id((uint32_t)(&c - conns_.data()), c.gen); }
+  uint32_t slot_of(const Connection& c) const { return (uint32_t)(&c - conns_.data()); }
+
+  void turn();
+  void deliver();
+  void ensure_room();
+  void emit_simple(int32_t type, uint32_t id, int32_t a = 0, int32_t b = 0, int32_t c = 0);
+  void move_deferred();
+
+  void arm_accept(uint16_t lid);
+  void on_accept(uint16_t lid, const io_uring_cqe& cqe);
+  void arm_recv(Connection& c);
+  void on_recv(uint32_t id, const io_uring_cqe& cqe);
+  void on_send(uint32_t id, const io_uring_cqe& cqe);
+  void rearm_waiting();
+
+  void queue_send(Connection& c, const uint8_t* p, size_t n);
+  void start_send(Connection& c);
+  void after_queue_empty(Connection& c);
+  void set_queued(Connection& c) { mem_.queued[slot_of(c)] = (double)c.queued(); }
+  void cancel_recv(Connection& c);
+  void pause_recv(Connection& c);
+  void resume_recv(Connection& c);
+  void begin_close(Connection& c, int error);
+  void maybe_finish_close(Connection& c);
+
+  // HTTP
+  void http_input(Connection& c, const uint8_t* p, size_t n);
+  void http_fail(Connection& c, http::ParseError e, bool body_error);
+  void http_response_done(Connection& c);
+  void http_timeouts(Connection& c, uint64_t now);
+  void emit_request(Connection& c, const uint8_t* head, const http::RequestHead& h);
+  const HttpOptions& http_opts(const Connection& c) const { return listeners_[c.listener].http_options; }
+
+  Ring ring_;
+  BufferRing bufs_;
+  int event_fd_ = -1;
+  LoopConfig cfg_;
+  SharedMemory mem_{};
+  Deliver deliver_fn_ = nullptr;
+  void* deliver_ctx_ = nullptr;
+  EventBatch batch_;
+  std::vector<int32_t> deferred_;   // simple events raised while JS runs; kEventWords each
+  std::vector<Connection> conns_;
+  std::vector<uint32_t> free_slots_;
+  uint32_t high_slot_ = 0;          // slots below it may be in use (sweep bound)
+  std::vector<Listener> listeners_;
+  unsigned live_listeners_ = 0;
+  std::vector<uint32_t> waiting_;   // ids to re-arm (ENOBUFS) or re-parse after the turn
+  std::vector<http::Field> field_tmp_;
+  uint32_t reserve_bytes_ = 0, reserve_events_ = 0, reserve_fields_ = 0;
+  unsigned tick_ms_ = 1000;
+  bool in_turn_ = false;
+  int js_depth_ = 0;
+  uint64_t now_ms_ = 0;
+  LoopStats stats_;
+};
+
+uint64_t monotonic_ms();
+
+}  // namespace ringside
