@@ -43,12 +43,14 @@ struct Connection {
   bool parked = false;        // HTTP: too much unparsed input; reading stops until it is parsed
   // send
   bool send_inflight = false;
+  bool kick = false;          // listed in Loop::kicks_
   bool want_drain = false;
   bool end_after_send = false;    // shutdown(SHUT_WR) once the queue is empty
   bool close_after_send = false;  // close once the queue is empty
   bool write_shut = false;
   bool cancel_sent = false;
   int close_error = 0;
+  uint64_t linger_until_ms = 0;   // closing gracefully: FIN sent, waiting for the peer's
   std::vector<uint8_t> sending;   // bytes handed to the kernel (stable while in flight)
   size_t sent = 0;                // of `sending`
   std::vector<uint8_t> pending;   // queued behind the send in flight

@@ -16,6 +16,8 @@ namespace ringside {
 
 // Shrink per-connection buffers above this after use, so idle connections stay small.
 constexpr size_t kKeepCapacity = 64 * 1024;
+// How long a closing connection waits for the peer's FIN before closing anyway.
+constexpr uint64_t kLingerMs = 2000;
 
 uint64_t monotonic_ms() {
   timespec ts;
@@ -164,7 +166,7 @@ int Loop::listen(const ListenConfig& cfg, int& port_out, std::string& address_ou
       if (t) tick_ms_ = std::max(50u, std::min(tick_ms_, t / 4));
   }
   arm_accept(id);
-  ring_.enter(false);
+  submit(false);
   return id;
 }
 
@@ -179,7 +181,7 @@ void Loop::close_listener(int id) {
     sqe->fd = -1;
     sqe->addr = encode_ud(UD_ACCEPT, (uint32_t)id);
     sqe->user_data = encode_ud(UD_LISTENER_CANCEL, (uint32_t)id);
-    ring_.enter(false);
+    submit(false);
   } else {
     ::close(l.fd);
     l = Listener{};
@@ -189,8 +191,9 @@ void Loop::close_listener(int id) {
 // ---- the turn ------------------------------------------------------------------
 
 void Loop::on_wakeup() {
+  // One read resets the eventfd counter, however many completions signalled it.
   uint64_t v;
-  while (read(event_fd_, &v, sizeof v) > 0) {}
+  if (read(event_fd_, &v, sizeof v) < 0 && errno != EAGAIN) return;
   turn();
 }
 
@@ -198,7 +201,7 @@ void Loop::on_prepare() {
   // Writes queued by timers and promises go out before libuv sleeps.
   flush_out();
   if (!deferred_.empty() || !batch_.empty()) deliver();
-  if (ring_.ready() && ring_.pending_sqes()) { ring_.enter(false); stats_.enters++; }
+  if (ring_.ready() && (ring_.pending_sqes() || !kicks_.empty())) submit(false);
 }
 
 void Loop::turn() {
@@ -208,8 +211,7 @@ void Loop::turn() {
   // Repeat while the kernel has more deferred work: one enter may run only part of it.
   for (int round = 0; round < 8 && ring_.ready(); round++) {
     flush_out();
-    int r = ring_.enter(true);
-    stats_.enters++;
+    int r = submit(true);
     unsigned seen = 0;
     io_uring_cqe cqe;
     while (ring_.ready() && ring_.pop_cqe(cqe)) {
@@ -236,7 +238,7 @@ void Loop::turn() {
     if (!more || r < 0) break;
   }
   if (!batch_.empty() || !deferred_.empty()) deliver();
-  if (ring_.ready() && ring_.pending_sqes()) { ring_.enter(false); stats_.enters++; }
+  if (ring_.ready() && (ring_.pending_sqes() || !kicks_.empty())) submit(false);
   in_turn_ = false;
 }
 
@@ -402,7 +404,7 @@ void Loop::on_recv(uint32_t id, const io_uring_cqe& cqe) {
   if (!(cqe.flags & IORING_CQE_F_MORE)) c->recv_armed = false;
   if (cqe.res > 0) {
     stats_.bytes_read += (uint64_t)cqe.res;
-    if (c->state == ConnState::Open) {
+    if (c->state == ConnState::Open && !c->linger_until_ms) {
       const uint8_t* p = bufs_.buffer(bid);
       if (c->http) {
         http_input(*c, p, (size_t)cqe.res);
@@ -417,7 +419,9 @@ void Loop::on_recv(uint32_t id, const io_uring_cqe& cqe) {
     if (has_buf) bufs_.recycle(bid);
   } else if (cqe.res == 0) {
     c->peer_eof = true;
-    if (c->state == ConnState::Open) {
+    if (c->state == ConnState::Open && c->linger_until_ms) {
+      begin_close(*c, 0);
+    } else if (c->state == ConnState::Open) {
       if (c->http) {
         // A client that half-closes still gets its answers; a client that leaves
         // mid-request or while idle is done.
@@ -490,16 +494,36 @@ void Loop::resume_recv(Connection& c) {
 
 // ---- send ------------------------------------------------------------------------
 
+// Bytes join the pending queue; kick_sends() starts one send per connection
+// right before the next enter, so everything queued in a turn (pipelined
+// responses, several writes) leaves in one send.
 void Loop::queue_send(Connection& c, const uint8_t* p, size_t n) {
   if (c.state != ConnState::Open || c.write_shut || c.close_after_send || n == 0) return;
-  if (!c.send_inflight && c.sending.empty()) {
-    c.sending.assign(p, p + n);
-    c.sent = 0;
-    start_send(c);
-  } else {
-    c.pending.insert(c.pending.end(), p, p + n);
+  c.pending.insert(c.pending.end(), p, p + n);
+  if (!c.send_inflight && !c.kick) {
+    c.kick = true;
+    kicks_.push_back(id_of(c));
   }
   set_queued(c);
+}
+
+void Loop::kick_sends() {
+  for (size_t i = 0; i < kicks_.size(); i++) {
+    Connection* c = lookup(kicks_[i]);
+    if (!c) continue;
+    c->kick = false;
+    if (c->state != ConnState::Open || c->send_inflight || c->pending.empty()) continue;
+    c->sending.swap(c->pending);
+    c->sent = 0;
+    start_send(*c);
+  }
+  kicks_.clear();
+}
+
+int Loop::submit(bool getevents) {
+  kick_sends();
+  stats_.enters++;
+  return ring_.enter(getevents);
 }
 
 void Loop::start_send(Connection& c) {
@@ -550,7 +574,17 @@ void Loop::after_queue_empty(Connection& c) {
     emit_simple(EV_DRAIN, id_of(c));
   }
   if (c.close_after_send) {
-    begin_close(c, 0);
+    // Lingering close: send FIN, then read and drop until the peer closes
+    // (or the linger time ends), so unread input never turns into an RST that
+    // destroys the answer (a 400 or a Connection: close response) in flight.
+    if (c.peer_eof || c.write_shut) { begin_close(c, 0); return; }
+    c.write_shut = true;
+    c.linger_until_ms = (now_ms_ ? now_ms_ : monotonic_ms()) + kLingerMs;
+    ::shutdown(c.fd, SHUT_WR);
+    if (c.http) c.http->input_closed = true;
+    c.paused = false;
+    c.parked = false;
+    if (c.wants_recv()) arm_recv(c);
   } else if (c.end_after_send && !c.write_shut) {
     c.write_shut = true;
     ::shutdown(c.fd, SHUT_WR);
@@ -656,6 +690,7 @@ void Loop::close_all() {
   for (size_t i = 0; i < listeners_.size(); i++)
     if (listeners_[i].in_use && !listeners_[i].closing) close_listener((int)i);
   // Collect the final completions of what was cancelled.
+  kicks_.clear();
   for (int round = 0; round < 64; round++) {
     ring_.enter(true);
     io_uring_cqe cqe;
@@ -692,10 +727,12 @@ void Loop::on_tick() {
   }
   for (uint32_t s = 0; s < high_slot_; s++) {
     Connection& c = conns_[s];
-    if (c.state == ConnState::Open && c.http) http_timeouts(c, now_ms_);
+    if (c.state != ConnState::Open) continue;
+    if (c.linger_until_ms) { if (now_ms_ >= c.linger_until_ms) begin_close(c, 0); }
+    else if (c.http) http_timeouts(c, now_ms_);
   }
   if (!deferred_.empty()) deliver();
-  if (ring_.pending_sqes()) { ring_.enter(false); stats_.enters++; }
+  if (ring_.pending_sqes() || !kicks_.empty()) submit(false);
 }
 
 }  // namespace ringside

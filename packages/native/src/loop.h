@@ -110,6 +110,8 @@ class Loop {
 
   void queue_send(Connection& c, const uint8_t* p, size_t n);
   void start_send(Connection& c);
+  void kick_sends();
+  int submit(bool getevents);
   void after_queue_empty(Connection& c);
   void set_queued(Connection& c) { mem_.queued[slot_of(c)] = (double)c.queued(); }
   void cancel_recv(Connection& c);
@@ -140,6 +142,7 @@ class Loop {
   uint32_t high_slot_ = 0;          // slots below it may be in use (sweep bound)
   std::vector<Listener> listeners_;
   unsigned live_listeners_ = 0;
+  std::vector<uint32_t> kicks_;     // connections with bytes queued and no send in flight
   std::vector<uint32_t> waiting_;   // ids to re-arm (ENOBUFS) or re-parse after the turn
   std::vector<http::Field> field_tmp_;
   uint32_t reserve_bytes_ = 0, reserve_events_ = 0, reserve_fields_ = 0;

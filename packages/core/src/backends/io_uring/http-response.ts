@@ -1,0 +1,153 @@
+/**
+ * RawResponse for the io_uring transport. Responses of one connection leave
+ * in request order: only the oldest unfinished response writes to the
+ * connection; later ones (pipelining) hold their bytes until it is done.
+ */
+import type { OutgoingHeaders, RawResponse } from '../../http-types.js';
+import type { UringRequest } from './http-request.js';
+import { bodyless, dateHeader, renderHeaders, statusLine } from './http-serialize.js';
+
+export interface ResponseOwner {
+  /** Write to the connection (only called for the oldest response). Returns false past the high-water mark. */
+  output(res: UringResponse, data: string | Uint8Array, wantDrain: boolean): boolean;
+  /** The response is complete (called in order). */
+  finished(res: UringResponse): void;
+  /** Whether this response may keep the connection open. */
+  mayKeepAlive(res: UringResponse): boolean;
+  destroy(res: UringResponse): void;
+  isHead(res: UringResponse): boolean;
+}
+
+const CRLF = '\r\n';
+
+export class UringResponse implements RawResponse {
+  finished = false;
+  aborted = false;
+  /** Head written (by send or writeHead). */
+  started = false;
+  keepAlive = true;
+  private chunked = false;
+  private noBody = false;
+  private held: (string | Uint8Array)[] | null = null;
+  private heldBytes = 0;
+  private drainCbs: (() => void)[] | null = null;
+  private closeCbs: ((aborted: boolean) => void)[] | null = null;
+  private closed = false;
+
+  constructor(readonly req: UringRequest, private readonly owner: ResponseOwner, private readonly isHeadRequest: boolean) {}
+
+  /** bodyLength: bytes; -1 streaming (length unknown); -2 HEAD without a body (headers as given). */
+  private framing(status: number, headers: OutgoingHeaders, bodyLength: number): string {
+    const scan = renderHeaders(headers);
+    this.noBody = this.isHeadRequest || bodyless(status);
+    this.keepAlive = this.owner.mayKeepAlive(this) && scan.connection !== 'close';
+    let head = statusLine(status);
+    if (!scan.date) head += dateHeader();
+    head += scan.text;
+    if (bodyLength >= 0) {
+      if (!scan.contentLength && !bodyless(status)) head += 'Content-Length: ' + bodyLength + CRLF;
+    } else if (bodyLength === -1 && !scan.contentLength && !bodyless(status)) {
+      // Streaming without a length: chunked on 1.1, close-delimited on 1.0.
+      if (this.req.httpVersion === '1.1') {
+        if (!scan.transferEncoding) head += 'Transfer-Encoding: chunked\r\n';
+        this.chunked = !this.noBody;
+      } else {
+        this.keepAlive = false;
+      }
+    }
+    if (scan.connection === undefined) {
+      if (!this.keepAlive) head += 'Connection: close\r\n';
+      else if (this.req.httpVersion === '1.0') head += 'Connection: keep-alive\r\n';
+    }
+    return head + CRLF;
+  }
+
+  send(status: number, headers: OutgoingHeaders, body: Buffer | string | null): void {
+    if (this.finished || this.started) throw new Error('Response already started; send() must be the only write of a response');
+    this.started = true;
+    if (this.aborted) { this.finished = true; return; }
+    let length = 0;
+    if (body !== null) length = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+    const head = this.framing(status, headers, body === null && this.isHeadRequest ? -2 : length);
+    if (body === null || this.noBody || length === 0) this.out(head, false);
+    else if (typeof body === 'string') this.out(head + body, false);
+    else { this.out(head, false); this.out(body, false); }
+    this.finish();
+  }
+
+  writeHead(status: number, headers: OutgoingHeaders): void {
+    if (this.finished || this.started) throw new Error('Response already started');
+    this.started = true;
+    if (this.aborted) return;
+    this.out(this.framing(status, headers, -1), false);
+  }
+
+  write(chunk: Buffer | string): boolean {
+    if (!this.started) throw new Error('write() before writeHead()');
+    if (this.finished || this.aborted) return false;
+    const n = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
+    if (this.noBody || n === 0) return true;
+    if (this.chunked) {
+      this.out(n.toString(16) + CRLF, false);
+      this.out(chunk, false);
+      return this.out(CRLF, true);
+    }
+    return this.out(chunk, true);
+  }
+
+  end(): void {
+    if (this.finished) return;
+    if (!this.started) { this.send(200, {}, null); return; }
+    if (!this.aborted && this.chunked) this.out('0\r\n\r\n', false);
+    this.finish();
+  }
+
+  onDrain(cb: () => void): void { (this.drainCbs ??= []).push(cb); }
+  onClose(cb: (aborted: boolean) => void): void {
+    if (this.closed) { cb(this.aborted); return; }
+    (this.closeCbs ??= []).push(cb);
+  }
+
+  destroy(): void {
+    if (this.closed) return;
+    this.owner.destroy(this);
+  }
+
+  // ---- transport side ----
+  private out(data: string | Uint8Array, wantDrain: boolean): boolean {
+    if (this.owner.isHead(this)) return this.owner.output(this, data, wantDrain);
+    (this.held ??= []).push(data);
+    this.heldBytes += typeof data === 'string' ? data.length : data.byteLength;
+    return this.heldBytes < 65536;
+  }
+
+  private finish(): void {
+    this.finished = true;
+    if (this.owner.isHead(this)) this.owner.finished(this);
+  }
+
+  /** Became the oldest response: write what it held. */
+  promote(): void {
+    const held = this.held;
+    this.held = null;
+    this.heldBytes = 0;
+    if (held) for (const d of held) this.owner.output(this, d, false);
+  }
+
+  emitDrain(): void {
+    const cbs = this.drainCbs;
+    this.drainCbs = null;
+    if (cbs) for (const cb of cbs) cb();
+  }
+
+  /** Done (sent) or gone (aborted); runs the onClose callbacks once. */
+  close(aborted: boolean): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (aborted) this.aborted = true;
+    this.held = null;
+    const cbs = this.closeCbs;
+    this.closeCbs = null;
+    if (cbs) for (const cb of cbs) cb(aborted);
+  }
+}

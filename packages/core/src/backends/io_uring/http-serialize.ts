@@ -1,0 +1,76 @@
+/** Status lines and header blocks for responses written by the io_uring transport. */
+import { STATUS_CODES } from 'node:http';
+import type { OutgoingHeaders } from '../../http-types.js';
+
+const statusLines: string[] = [];
+export function statusLine(status: number): string {
+  let line = statusLines[status];
+  if (line === undefined) {
+    if (!Number.isInteger(status) || status < 100 || status > 999) throw new RangeError(`Invalid status code: ${status} (must be an integer from 100 to 999)`);
+    line = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
+    statusLines[status] = line;
+  }
+  return line;
+}
+
+// The Date header, rendered once a second.
+let dateSecond = -1;
+let dateLine = '';
+export function dateHeader(): string {
+  const now = Date.now();
+  const second = Math.floor(now / 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateLine = `Date: ${new Date(now).toUTCString()}\r\n`;
+  }
+  return dateLine;
+}
+
+// A header name is a token; a value has no CR, LF or NUL (response splitting).
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const BAD_VALUE = /[\r\n\0]/;
+
+export interface HeaderScan {
+  text: string;
+  contentLength: boolean;
+  transferEncoding: boolean;
+  connection: string | undefined;
+  date: boolean;
+}
+
+/** Render user headers; throws a TypeError naming the bad header. */
+export function renderHeaders(headers: OutgoingHeaders): HeaderScan {
+  let text = '';
+  let contentLength = false;
+  let transferEncoding = false;
+  let connection: string | undefined;
+  let date = false;
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined) continue;
+    switch (name.length) {
+      case 4: if (name.toLowerCase() === 'date') date = true; break;
+      case 10: if (name.toLowerCase() === 'connection') connection = String(value).toLowerCase(); break;
+      case 14: if (name.toLowerCase() === 'content-length') contentLength = true; break;
+      case 17: if (name.toLowerCase() === 'transfer-encoding') transferEncoding = true; break;
+    }
+    if (!TOKEN.test(name)) throw new TypeError(`Invalid header name ${JSON.stringify(name)}: header names must be HTTP tokens`);
+    if (typeof value === 'object') {
+      for (const v of value) {
+        const s = String(v);
+        if (BAD_VALUE.test(s)) throw new TypeError(`Invalid value for header "${name}": CR, LF and NUL are not allowed`);
+        text += name + ': ' + s + '\r\n';
+      }
+    } else {
+      const s = typeof value === 'string' ? value : String(value);
+      if (BAD_VALUE.test(s)) throw new TypeError(`Invalid value for header "${name}": CR, LF and NUL are not allowed`);
+      text += name + ': ' + s + '\r\n';
+    }
+  }
+  return { text, contentLength, transferEncoding, connection, date };
+}
+
+/** Status codes whose responses never carry a body. */
+export function bodyless(status: number): boolean {
+  return status === 204 || status === 304 || (status >= 100 && status < 200);
+}

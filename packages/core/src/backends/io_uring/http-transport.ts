@@ -1,0 +1,339 @@
+/**
+ * HttpTransport over the native loop: heads are parsed natively and arrive as
+ * REQUEST records in batches; responses are serialized here into the shared
+ * output area, in request order per connection.
+ */
+import { Ev, Op, Timeout, type Binding } from '@ringside/native';
+import type { HttpLimits, HttpTransport, HttpTransportOptions } from '../../http-types.js';
+import type { AddressInfo, CloseOptions, ListenOptions, ServerStats } from '../../types.js';
+import { errorResponse, transportErrors, type TransportError } from '../../http-errors.js';
+import { threadLoop, type LoopClient, type NativeLoop } from './native-loop.js';
+import { buildHeaders, UringRequest, type RequestOwner } from './http-request.js';
+import { UringResponse, type ResponseOwner } from './http-response.js';
+import { listenOptions, toAddressInfo } from './listen.js';
+
+const HIGH_WATER_MARK = 64 * 1024;
+const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
+
+// ParseError codes of the native parser (src/http_parser.h) → the error JS reports for a body.
+const BODY_ERRORS: Record<number, TransportError> = {
+  6: transportErrors.bodyTooLarge,
+  8: transportErrors.badChunk,
+};
+
+class HttpConnection {
+  readonly queue: UringResponse[] = [];
+  bodyReq: UringRequest | null = null;
+  requests = 0;
+  closing = false;
+  closed = false;
+  unflushed = 0;
+  epoch = -1;
+  constructor(readonly id: number, readonly remoteAddress: string, readonly remotePort: number) {}
+}
+
+class UringHttpTransport implements HttpTransport, LoopClient, ResponseOwner, RequestOwner {
+  readonly backend = 'io_uring' as const;
+  private readonly loop: NativeLoop;
+  private readonly conns = new Map<number, HttpConnection>();
+  private readonly byResponse = new WeakMap<UringResponse, HttpConnection>();
+  private readonly byRequest = new WeakMap<UringRequest, HttpConnection>();
+  private listenerId = -1;
+  private addr: AddressInfo | null = null;
+  private acquired = false;
+  private closing: { resolve: () => void; timer?: NodeJS.Timeout } | null = null;
+  private closePromise: Promise<void> | null = null;
+  private accepted = 0;
+  private lastStats: ServerStats | null = null;
+
+  constructor(binding: Binding, private readonly options: HttpTransportOptions, readonly limits: HttpLimits, readonly backendReason: string) {
+    this.loop = threadLoop(binding);
+    if (limits.maxHeaderSize > 1024 * 1024) throw new RangeError(`Option "maxHeaderSize" must be at most 1 MiB on the io_uring backend, got ${limits.maxHeaderSize}`);
+  }
+
+  async listen(options: ListenOptions = {}): Promise<AddressInfo> {
+    if (this.listenerId >= 0) throw new Error('Server is already listening');
+    if (this.closePromise) throw new Error('Server is closed; create a new one to listen again');
+    const l = this.limits;
+    const opts = listenOptions(options, {
+      maxHeaderSize: l.maxHeaderSize,
+      maxHeaders: l.maxHeaders,
+      maxUrlLength: l.maxUrlLength,
+      bodyLimit: l.bodyLimit,
+      headersTimeout: l.headersTimeout,
+      requestTimeout: l.requestTimeout,
+      keepAliveTimeout: l.keepAliveTimeout,
+    });
+    this.loop.acquire({});
+    this.acquired = true;
+    try {
+      const r = this.loop.listen(this, opts);
+      this.listenerId = r.id;
+      this.addr = toAddressInfo(r);
+    } catch (e) {
+      this.acquired = false;
+      this.loop.release();
+      throw e;
+    }
+    return this.addr;
+  }
+
+  address(): AddressInfo | null {
+    return this.addr;
+  }
+
+  // ---- events ----------------------------------------------------------------
+
+  onOpen(id: number, address: string, port: number): void {
+    this.accepted++;
+    const conn = new HttpConnection(id, address, port);
+    this.conns.set(id, conn);
+    if (this.closing) this.loop.op(id, Op.DESTROY);
+  }
+
+  onEvent(type: number, id: number, at: number): void {
+    const conn = this.conns.get(id);
+    if (!conn) return;
+    const ev = this.loop.events;
+    switch (type) {
+      case Ev.REQUEST: this.onRequest(conn, at); break;
+      case Ev.BODY: {
+        const off = ev[at + 2]!;
+        const chunk = Buffer.allocUnsafe(ev[at + 3]!);
+        this.loop.eventData.copy(chunk, 0, off, off + chunk.length);
+        conn.bodyReq?.pushChunk(chunk);
+        break;
+      }
+      case Ev.BODY_END: {
+        const req = conn.bodyReq;
+        conn.bodyReq = null;
+        req?.end();
+        break;
+      }
+      case Ev.HTTP_ERROR:
+        conn.closing = true;
+        if (ev[at + 4] === 1) this.onBodyError(conn, BODY_ERRORS[ev[at + 3]!] ?? transportErrors.badRequest);
+        break;
+      case Ev.TIMEOUT:
+        if (ev[at + 2] === Timeout.REQUEST) this.onRequestTimeout(conn);
+        break;
+      case Ev.CLOSE: this.onClose(conn); break;
+    }
+  }
+
+  private onRequest(conn: HttpConnection, at: number): void {
+    const ev = this.loop.events;
+    const data = this.loop.eventData;
+    const mOff = ev[at + 2]!;
+    const method = data.latin1Slice(mOff, mOff + ev[at + 3]!);
+    const uOff = ev[at + 4]!;
+    const url = data.latin1Slice(uOff, uOff + ev[at + 5]!);
+    const headers = buildHeaders(this.loop, ev[at + 6]!, ev[at + 7]!);
+    const lo = ev[at + 9]! >>> 0;
+    const hi = ev[at + 10]!;
+    const contentLength = hi < 0 ? -1 : hi * 4294967296 + lo;
+    const req = new UringRequest(method, url, headers, conn.remoteAddress, conn.remotePort, contentLength, ev[at + 8]!, this);
+    const res = new UringResponse(req, this, method === 'HEAD');
+    conn.requests++;
+    conn.queue.push(res);
+    this.byResponse.set(res, conn);
+    if (req.hasBody) {
+      conn.bodyReq = req;
+      this.byRequest.set(req, conn);
+    }
+    try {
+      this.options.onRequest(req, res);
+    } catch (err) {
+      // The framework answers its own errors; this guards the transport against a bare handler.
+      if (!res.started) res.send(500, { 'content-type': 'application/json; charset=utf-8' }, JSON.stringify({ statusCode: 500, error: 'Internal Server Error', message: 'Internal Server Error' }));
+      process.emitWarning(`ringside: onRequest threw: ${(err as Error)?.stack ?? err}`);
+    }
+  }
+
+  private onBodyError(conn: HttpConnection, e: TransportError): void {
+    const req = conn.bodyReq;
+    conn.bodyReq = null;
+    if (!req) { this.loop.op(conn.id, Op.END_CLOSE); return; }
+    const err = Object.assign(new Error(e.message), { statusCode: e.status, code: e.code });
+    req.fail(err);
+    const res = conn.queue.find((r) => r.req === req);
+    if (res && !res.started) this.answerAndClose(conn, res, e);
+    else this.loop.op(conn.id, Op.END_CLOSE);
+  }
+
+  private onRequestTimeout(conn: HttpConnection): void {
+    const res = conn.queue[0];
+    if (!res) return;
+    if (!res.started) this.answerAndClose(conn, res, transportErrors.requestTimeout);
+    else this.loop.op(conn.id, Op.DESTROY);
+  }
+
+  /** The transport answers for the app (error or timeout) and closes; the app's own answer is dropped. */
+  private answerAndClose(conn: HttpConnection, res: UringResponse, e: TransportError): void {
+    res.started = true;
+    res.finished = true;
+    conn.closing = true;
+    if (conn.queue[0] === res) {
+      this.loop.writeString(conn.id, errorResponse(e), false);
+      this.loop.op(conn.id, Op.END_CLOSE);
+    } else {
+      this.loop.op(conn.id, Op.END_CLOSE);
+    }
+    for (const r of conn.queue) r.close(true);
+    conn.queue.length = 0;
+  }
+
+  private onClose(conn: HttpConnection): void {
+    conn.closed = true;
+    this.conns.delete(conn.id);
+    conn.bodyReq?.fail(Object.assign(new Error('Connection closed before the body was complete'), { code: 'ECONNRESET' }));
+    conn.bodyReq = null;
+    for (const r of conn.queue) r.close(true);
+    conn.queue.length = 0;
+    if (this.closing && this.conns.size === 0) this.finishClose();
+  }
+
+  // ---- ResponseOwner -----------------------------------------------------------
+
+  isHead(res: UringResponse): boolean {
+    const conn = this.byResponse.get(res);
+    return conn !== undefined && conn.queue[0] === res;
+  }
+
+  mayKeepAlive(res: UringResponse): boolean {
+    const conn = this.byResponse.get(res)!;
+    const req = res.req;
+    const max = this.limits.maxRequestsPerSocket;
+    return req.keepAlive && !conn.closing && !this.closing && this.limits.keepAliveTimeout > 0 &&
+      (max === 0 || conn.requests < max) && (req.bodyDone || req.discarded);
+  }
+
+  output(res: UringResponse, data: string | Uint8Array, wantDrain: boolean): boolean {
+    const conn = this.byResponse.get(res);
+    if (!conn || conn.closed) return false;
+    const loop = this.loop;
+    if (conn.epoch !== loop.epoch || loop.out[0] === 0) conn.unflushed = 0;
+    const n = typeof data === 'string' ? loop.writeString(conn.id, data, false) : (loop.write(conn.id, data, false), data.byteLength);
+    conn.epoch = loop.epoch;
+    conn.unflushed += n;
+    if (!wantDrain) return true;
+    const full = loop.queuedFor(conn.id) + conn.unflushed >= HIGH_WATER_MARK;
+    if (full) loop.write(conn.id, new Uint8Array(0), true);
+    return !full;
+  }
+
+  finished(res: UringResponse): void {
+    const conn = this.byResponse.get(res);
+    if (!conn) return;
+    // Complete responses leave the queue in order; the next one writes what it held.
+    let head: UringResponse | undefined = res;
+    while (head && head.finished && conn.queue[0] === head) {
+      conn.queue.shift();
+      this.loop.op(conn.id, Op.RESPONSE_DONE);
+      head.close(false);
+      if (!head.keepAlive) {
+        conn.closing = true;
+        this.loop.op(conn.id, Op.END_CLOSE);
+        for (const r of conn.queue) r.close(true);
+        conn.queue.length = 0;
+        break;
+      }
+      head = conn.queue[0];
+      if (head) {
+        head.promote();
+        if (!head.finished) break;
+      }
+    }
+    if (this.closing && conn.queue.length === 0 && !conn.closing) {
+      conn.closing = true;
+      this.loop.op(conn.id, Op.END_CLOSE);
+    }
+  }
+
+  destroy(res: UringResponse): void {
+    const conn = this.byResponse.get(res);
+    if (!conn || conn.closed) return;
+    conn.closing = true;
+    this.loop.op(conn.id, Op.DESTROY);
+  }
+
+  // ---- RequestOwner --------------------------------------------------------------
+
+  pauseBody(req: UringRequest): void {
+    const conn = this.byRequest.get(req);
+    if (conn && !conn.closed) this.loop.op(conn.id, Op.PAUSE);
+  }
+  resumeBody(req: UringRequest): void {
+    const conn = this.byRequest.get(req);
+    if (conn && !conn.closed) this.loop.op(conn.id, Op.RESUME);
+  }
+  discardBody(req: UringRequest): void {
+    const conn = this.byRequest.get(req);
+    if (conn && !conn.closed && conn.bodyReq === req) {
+      conn.bodyReq = null;
+      this.loop.op(conn.id, Op.DISCARD_BODY);
+    }
+  }
+  continue(req: UringRequest): void {
+    const conn = this.byRequest.get(req);
+    const res = conn?.queue.find((r) => r.req === req);
+    // 100 Continue only before the final answer has begun, and only in order.
+    if (conn && res && !res.started && conn.queue[0] === res) this.loop.writeString(conn.id, CONTINUE, false);
+  }
+
+  // ---- close ---------------------------------------------------------------------
+
+  close(options: CloseOptions = {}): Promise<void> {
+    if (this.closePromise) {
+      if (options.force) for (const c of this.conns.values()) this.loop.op(c.id, Op.DESTROY);
+      return this.closePromise;
+    }
+    this.closePromise = new Promise<void>((resolve) => {
+      this.closing = { resolve };
+      if (this.listenerId >= 0) this.loop.closeListener(this.listenerId);
+      this.listenerId = -1;
+      for (const c of this.conns.values()) {
+        // Idle keep-alive connections close now; busy ones after their last response.
+        if (options.force || c.queue.length === 0) {
+          c.closing = true;
+          this.loop.op(c.id, options.force ? Op.DESTROY : Op.END_CLOSE);
+        }
+      }
+      if (!options.force && options.timeout !== undefined && this.conns.size > 0) {
+        this.closing.timer = setTimeout(() => { for (const c of this.conns.values()) this.loop.op(c.id, Op.DESTROY); }, options.timeout);
+      }
+      if (this.conns.size === 0) this.finishClose();
+    });
+    return this.closePromise;
+  }
+
+  private finishClose(): void {
+    const closing = this.closing;
+    if (!closing) return;
+    if (closing.timer) clearTimeout(closing.timer);
+    this.closing = null;
+    this.lastStats = this.stats();
+    this.addr = null;
+    if (this.acquired) { this.acquired = false; this.loop.release(); }
+    closing.resolve();
+  }
+
+  stats(): ServerStats {
+    if (!this.acquired && this.lastStats) return this.lastStats;
+    const n = this.acquired ? this.loop.binding.stats() : null;
+    return {
+      backend: 'io_uring',
+      connections: this.conns.size,
+      accepted: this.accepted,
+      bytesRead: n?.bytesRead ?? 0,
+      bytesWritten: n?.bytesWritten ?? 0,
+      enobufs: n?.enobufs ?? 0,
+      batches: n?.batches ?? 0,
+      events: n?.events ?? 0,
+    };
+  }
+}
+
+export function createUringHttpTransport(binding: Binding, options: HttpTransportOptions, limits: HttpLimits, reason: string): HttpTransport {
+  return new UringHttpTransport(binding, options, limits, reason);
+}

@@ -1,0 +1,31 @@
+/**
+ * Transport-level error answers, in the same JSON shape as the native
+ * parser's precomputed responses (packages/native/src/http_parser.cc) and
+ * @ringside/http's errors, so a client sees one format whichever layer refused.
+ */
+export interface TransportError {
+  status: number;
+  code: string;
+  error: string;
+  message: string;
+}
+
+export const transportErrors = {
+  badRequest: { status: 400, code: 'RS_ERR_HTTP_BAD_REQUEST', error: 'Bad Request', message: 'Malformed HTTP request' },
+  badChunk: { status: 400, code: 'RS_ERR_HTTP_BAD_CHUNK', error: 'Bad Request', message: 'Invalid chunked body framing' },
+  bodyTooLarge: { status: 413, code: 'RS_ERR_HTTP_BODY_TOO_LARGE', error: 'Payload Too Large', message: 'Request body is larger than the limit' },
+  uriTooLong: { status: 414, code: 'RS_ERR_HTTP_URI_TOO_LONG', error: 'URI Too Long', message: 'Request URL is longer than the limit' },
+  headersTooLarge: { status: 431, code: 'RS_ERR_HTTP_HEADERS_TOO_LARGE', error: 'Request Header Fields Too Large', message: 'Request header section is larger than the limit' },
+  tooManyHeaders: { status: 431, code: 'RS_ERR_HTTP_HEADERS_TOO_LARGE', error: 'Request Header Fields Too Large', message: 'Request has more header fields than the limit' },
+  requestTimeout: { status: 408, code: 'RS_ERR_HTTP_REQUEST_TIMEOUT', error: 'Request Timeout', message: 'The request was not received in time' },
+} satisfies Record<string, TransportError>;
+
+export function errorBody(e: TransportError): string {
+  return JSON.stringify({ statusCode: e.status, code: e.code, error: e.error, message: e.message });
+}
+
+/** A complete HTTP/1.1 response for `e`, closing the connection. */
+export function errorResponse(e: TransportError): string {
+  const body = errorBody(e);
+  return `HTTP/1.1 ${e.status} ${e.error}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+}
