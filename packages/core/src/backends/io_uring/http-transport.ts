@@ -114,6 +114,9 @@ class UringHttpTransport implements HttpTransport, LoopClient, ResponseOwner, Re
         conn.closing = true;
         if (ev[at + 4] === 1) this.onBodyError(conn, BODY_ERRORS[ev[at + 3]!] ?? transportErrors.badRequest);
         break;
+      case Ev.DRAIN:
+        conn.queue[0]?.emitDrain();
+        break;
       case Ev.TIMEOUT:
         if (ev[at + 2] === Timeout.REQUEST) this.onRequestTimeout(conn);
         break;

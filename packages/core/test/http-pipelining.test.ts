@@ -1,0 +1,51 @@
+// Pipelining: responses in request order whatever order handlers finish in; requests split across any number of reads.
+import { afterEach, describe, expect, it } from 'vitest';
+import { GET, RawClient, httpBackends, parseResponses, startHttp, testHandler, title } from './http-helpers.js';
+import type { HttpTransport } from '../src/index.js';
+
+describe.each(httpBackends())('HTTP pipelining: $name', (backend) => {
+  let transport: HttpTransport | undefined;
+  afterEach(async () => { await transport?.close({ force: true }); transport = undefined; });
+  const start = async () => { const s = await startHttp(backend.name, testHandler); transport = s.transport; return s.port; };
+
+  it.skipIf(backend.skip)(`${title(backend)}: 16 requests in one write come back in order`, async () => {
+    const port = await start();
+    const c = await RawClient.connect(port);
+    let batch = '';
+    // Later requests finish first: /delay/(16-i)*5.
+    for (let i = 0; i < 16; i++) batch += GET(`/delay/${(16 - i) * 5}?i=${i}`);
+    c.send(batch);
+    await c.until((d) => parseResponses(d).length === 16, 8000);
+    const bodies = parseResponses(c.data).map((r) => r.body);
+    expect(bodies).toEqual(Array.from({ length: 16 }, (_, i) => `/delay/${(16 - i) * 5}?i=${i}`));
+    c.close();
+  });
+
+  it.skipIf(backend.skip)(`${title(backend)}: a request split byte by byte is parsed`, async () => {
+    const port = await start();
+    const c = await RawClient.connect(port);
+    const req = `POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello`;
+    c.socket.setNoDelay(true);
+    for (const ch of req) {
+      c.send(ch);
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    await c.until((d) => d.endsWith('hello'));
+    expect(c.statuses()).toEqual([200]);
+    c.close();
+  });
+
+  it.skipIf(backend.skip)(`${title(backend)}: bodies and heads of pipelined POSTs stay apart`, async () => {
+    const port = await start();
+    const c = await RawClient.connect(port);
+    let batch = '';
+    for (let i = 0; i < 10; i++) {
+      const body = `body-${i}-${'x'.repeat(i * 100)}`;
+      batch += `POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+    }
+    c.send(batch);
+    await c.until((d) => parseResponses(d).length === 10);
+    expect(parseResponses(c.data).map((r) => r.body.split('-').slice(0, 2).join('-'))).toEqual(Array.from({ length: 10 }, (_, i) => `body-${i}`));
+    c.close();
+  });
+});
