@@ -2,6 +2,7 @@
 import { FIELD_WORDS, HttpFlag } from '@ringside/native';
 import type { IncomingHeaders, RawRequest } from '../../http-types.js';
 import type { NativeLoop } from './native-loop.js';
+import type { HttpConnection } from './http-connection.js';
 
 // Repeated fields node keeps only the first of (RFC 9110 singletons).
 const SINGLETONS = new Set([
@@ -51,6 +52,8 @@ export class UringRequest implements RawRequest {
   readonly hasBody: boolean;
   readonly expectContinue: boolean;
   readonly keepAlive: boolean;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
   /** Body state: chunks held until readBody, then a sink. */
   bodyDone: boolean;
   private held: Buffer[] | null = null;
@@ -62,12 +65,13 @@ export class UringRequest implements RawRequest {
     readonly method: string,
     readonly url: string,
     readonly headers: IncomingHeaders,
-    readonly remoteAddress: string,
-    readonly remotePort: number,
+    readonly conn: HttpConnection,
     readonly contentLength: number,
     flags: number,
     private readonly owner: RequestOwner,
   ) {
+    this.remoteAddress = conn.remoteAddress;
+    this.remotePort = conn.remotePort;
     this.httpVersion = flags & HttpFlag.HTTP10 ? '1.0' : '1.1';
     this.hasBody = (flags & HttpFlag.HAS_BODY) !== 0;
     this.expectContinue = (flags & HttpFlag.EXPECT_CONTINUE) !== 0;

@@ -5,6 +5,7 @@
  */
 import type { OutgoingHeaders, RawResponse } from '../../http-types.js';
 import type { UringRequest } from './http-request.js';
+import type { HttpConnection } from './http-connection.js';
 import { bodyless, dateHeader, renderHeaders, statusLine } from './http-serialize.js';
 
 export interface ResponseOwner {
@@ -15,7 +16,6 @@ export interface ResponseOwner {
   /** Whether this response may keep the connection open. */
   mayKeepAlive(res: UringResponse): boolean;
   destroy(res: UringResponse): void;
-  isHead(res: UringResponse): boolean;
 }
 
 const CRLF = '\r\n';
@@ -34,7 +34,7 @@ export class UringResponse implements RawResponse {
   private closeCbs: ((aborted: boolean) => void)[] | null = null;
   private closed = false;
 
-  constructor(readonly req: UringRequest, private readonly owner: ResponseOwner, private readonly isHeadRequest: boolean) {}
+  constructor(readonly req: UringRequest, readonly conn: HttpConnection, private readonly owner: ResponseOwner, private readonly isHeadRequest: boolean) {}
 
   /** bodyLength: bytes; -1 streaming (length unknown); -2 HEAD without a body (headers as given). */
   private framing(status: number, headers: OutgoingHeaders, bodyLength: number): string {
@@ -115,7 +115,7 @@ export class UringResponse implements RawResponse {
 
   // ---- transport side ----
   private out(data: string | Uint8Array, wantDrain: boolean): boolean {
-    if (this.owner.isHead(this)) return this.owner.output(this, data, wantDrain);
+    if (this.conn.queue[0] === this) return this.owner.output(this, data, wantDrain);
     (this.held ??= []).push(data);
     this.heldBytes += typeof data === 'string' ? data.length : data.byteLength;
     return this.heldBytes < 65536;
@@ -123,7 +123,7 @@ export class UringResponse implements RawResponse {
 
   private finish(): void {
     this.finished = true;
-    if (this.owner.isHead(this)) this.owner.finished(this);
+    if (this.conn.queue[0] === this) this.owner.finished(this);
   }
 
   /** Became the oldest response: write what it held. */

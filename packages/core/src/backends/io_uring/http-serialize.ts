@@ -29,6 +29,26 @@ export function dateHeader(): string {
 // A header name is a token; a value has no CR, LF or NUL (response splitting).
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const BAD_VALUE = /[\r\n\0]/;
+// Names and values already checked: apps send the same few again and again.
+const goodNames = new Set<string>();
+const goodValues = new Set<string>();
+const CACHE_MAX = 4096;
+
+function checkName(name: string): void {
+  if (goodNames.has(name)) return;
+  if (!TOKEN.test(name)) throw new TypeError(`Invalid header name ${JSON.stringify(name)}: header names must be HTTP tokens`);
+  if (goodNames.size >= CACHE_MAX) goodNames.clear();
+  goodNames.add(name);
+}
+
+function checkValue(name: string, value: string): void {
+  if (goodValues.has(value)) return;
+  if (BAD_VALUE.test(value)) throw new TypeError(`Invalid value for header "${name}": CR, LF and NUL are not allowed`);
+  if (value.length <= 256) {
+    if (goodValues.size >= CACHE_MAX) goodValues.clear();
+    goodValues.add(value);
+  }
+}
 
 export interface HeaderScan {
   text: string;
@@ -54,16 +74,16 @@ export function renderHeaders(headers: OutgoingHeaders): HeaderScan {
       case 14: if (name.toLowerCase() === 'content-length') contentLength = true; break;
       case 17: if (name.toLowerCase() === 'transfer-encoding') transferEncoding = true; break;
     }
-    if (!TOKEN.test(name)) throw new TypeError(`Invalid header name ${JSON.stringify(name)}: header names must be HTTP tokens`);
+    checkName(name);
     if (typeof value === 'object') {
       for (const v of value) {
         const s = String(v);
-        if (BAD_VALUE.test(s)) throw new TypeError(`Invalid value for header "${name}": CR, LF and NUL are not allowed`);
+        checkValue(name, s);
         text += name + ': ' + s + '\r\n';
       }
     } else {
       const s = typeof value === 'string' ? value : String(value);
-      if (BAD_VALUE.test(s)) throw new TypeError(`Invalid value for header "${name}": CR, LF and NUL are not allowed`);
+      checkValue(name, s);
       text += name + ': ' + s + '\r\n';
     }
   }

@@ -11,6 +11,7 @@ import { threadLoop, type LoopClient, type NativeLoop } from './native-loop.js';
 import { buildHeaders, UringRequest, type RequestOwner } from './http-request.js';
 import { UringResponse, type ResponseOwner } from './http-response.js';
 import { listenOptions, toAddressInfo } from './listen.js';
+import { HttpConnection } from './http-connection.js';
 
 const HIGH_WATER_MARK = 64 * 1024;
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
@@ -21,23 +22,10 @@ const BODY_ERRORS: Record<number, TransportError> = {
   8: transportErrors.badChunk,
 };
 
-class HttpConnection {
-  readonly queue: UringResponse[] = [];
-  bodyReq: UringRequest | null = null;
-  requests = 0;
-  closing = false;
-  closed = false;
-  unflushed = 0;
-  epoch = -1;
-  constructor(readonly id: number, readonly remoteAddress: string, readonly remotePort: number) {}
-}
-
 class UringHttpTransport implements HttpTransport, LoopClient, ResponseOwner, RequestOwner {
   readonly backend = 'io_uring' as const;
   private readonly loop: NativeLoop;
   private readonly conns = new Map<number, HttpConnection>();
-  private readonly byResponse = new WeakMap<UringResponse, HttpConnection>();
-  private readonly byRequest = new WeakMap<UringRequest, HttpConnection>();
   private listenerId = -1;
   private addr: AddressInfo | null = null;
   private acquired = false;
@@ -135,15 +123,11 @@ class UringHttpTransport implements HttpTransport, LoopClient, ResponseOwner, Re
     const lo = ev[at + 9]! >>> 0;
     const hi = ev[at + 10]!;
     const contentLength = hi < 0 ? -1 : hi * 4294967296 + lo;
-    const req = new UringRequest(method, url, headers, conn.remoteAddress, conn.remotePort, contentLength, ev[at + 8]!, this);
-    const res = new UringResponse(req, this, method === 'HEAD');
+    const req = new UringRequest(method, url, headers, conn, contentLength, ev[at + 8]!, this);
+    const res = new UringResponse(req, conn, this, method === 'HEAD');
     conn.requests++;
     conn.queue.push(res);
-    this.byResponse.set(res, conn);
-    if (req.hasBody) {
-      conn.bodyReq = req;
-      this.byRequest.set(req, conn);
-    }
+    if (req.hasBody) conn.bodyReq = req;
     try {
       this.options.onRequest(req, res);
     } catch (err) {
@@ -198,13 +182,8 @@ class UringHttpTransport implements HttpTransport, LoopClient, ResponseOwner, Re
 
   // ---- ResponseOwner -----------------------------------------------------------
 
-  isHead(res: UringResponse): boolean {
-    const conn = this.byResponse.get(res);
-    return conn !== undefined && conn.queue[0] === res;
-  }
-
   mayKeepAlive(res: UringResponse): boolean {
-    const conn = this.byResponse.get(res)!;
+    const conn = res.conn;
     const req = res.req;
     const max = this.limits.maxRequestsPerSocket;
     return req.keepAlive && !conn.closing && !this.closing && this.limits.keepAliveTimeout > 0 &&
@@ -212,8 +191,8 @@ class UringHttpTransport implements HttpTransport, LoopClient, ResponseOwner, Re
   }
 
   output(res: UringResponse, data: string | Uint8Array, wantDrain: boolean): boolean {
-    const conn = this.byResponse.get(res);
-    if (!conn || conn.closed) return false;
+    const conn = res.conn;
+    if (conn.closed) return false;
     const loop = this.loop;
     if (conn.epoch !== loop.epoch || loop.out[0] === 0) conn.unflushed = 0;
     const n = typeof data === 'string' ? loop.writeString(conn.id, data, false) : (loop.write(conn.id, data, false), data.byteLength);
@@ -226,8 +205,7 @@ class UringHttpTransport implements HttpTransport, LoopClient, ResponseOwner, Re
   }
 
   finished(res: UringResponse): void {
-    const conn = this.byResponse.get(res);
-    if (!conn) return;
+    const conn = res.conn;
     // Complete responses leave the queue in order; the next one writes what it held.
     let head: UringResponse | undefined = res;
     while (head && head.finished && conn.queue[0] === head) {
@@ -254,8 +232,8 @@ class UringHttpTransport implements HttpTransport, LoopClient, ResponseOwner, Re
   }
 
   destroy(res: UringResponse): void {
-    const conn = this.byResponse.get(res);
-    if (!conn || conn.closed) return;
+    const conn = res.conn;
+    if (conn.closed) return;
     conn.closing = true;
     this.loop.op(conn.id, Op.DESTROY);
   }
@@ -263,25 +241,25 @@ class UringHttpTransport implements HttpTransport, LoopClient, ResponseOwner, Re
   // ---- RequestOwner --------------------------------------------------------------
 
   pauseBody(req: UringRequest): void {
-    const conn = this.byRequest.get(req);
-    if (conn && !conn.closed) this.loop.op(conn.id, Op.PAUSE);
+    const conn = req.conn;
+    if (!conn.closed) this.loop.op(conn.id, Op.PAUSE);
   }
   resumeBody(req: UringRequest): void {
-    const conn = this.byRequest.get(req);
-    if (conn && !conn.closed) this.loop.op(conn.id, Op.RESUME);
+    const conn = req.conn;
+    if (!conn.closed) this.loop.op(conn.id, Op.RESUME);
   }
   discardBody(req: UringRequest): void {
-    const conn = this.byRequest.get(req);
-    if (conn && !conn.closed && conn.bodyReq === req) {
+    const conn = req.conn;
+    if (!conn.closed && conn.bodyReq === req) {
       conn.bodyReq = null;
       this.loop.op(conn.id, Op.DISCARD_BODY);
     }
   }
   continue(req: UringRequest): void {
-    const conn = this.byRequest.get(req);
-    const res = conn?.queue.find((r) => r.req === req);
+    const conn = req.conn;
+    const res = conn.queue.find((r) => r.req === req);
     // 100 Continue only before the final answer has begun, and only in order.
-    if (conn && res && !res.started && conn.queue[0] === res) this.loop.writeString(conn.id, CONTINUE, false);
+    if (res && !res.started && conn.queue[0] === res) this.loop.writeString(conn.id, CONTINUE, false);
   }
 
   // ---- close ---------------------------------------------------------------------

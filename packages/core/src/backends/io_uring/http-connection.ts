@@ -1,0 +1,16 @@
+import type { UringRequest } from './http-request.js';
+import type { UringResponse } from './http-response.js';
+
+/** Per-connection HTTP state on the JS side: responses waiting their turn, the request whose body is arriving. */
+export class HttpConnection {
+  /** Unfinished responses in request order; queue[0] is the one allowed to write. */
+  readonly queue: UringResponse[] = [];
+  bodyReq: UringRequest | null = null;
+  requests = 0;
+  closing = false;
+  closed = false;
+  /** Bytes written to the output area during `epoch` (not yet taken by native). */
+  unflushed = 0;
+  epoch = -1;
+  constructor(readonly id: number, readonly remoteAddress: string, readonly remotePort: number) {}
+}
