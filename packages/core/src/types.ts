@@ -87,9 +87,9 @@ export interface TcpServerOptions {
   onClose?(conn: TcpConnection, error?: Error): void;
   /** Bytes past which write() returns false. Default 64 KiB. */
   highWaterMark?: number;
-  /** io_uring: buffers in the provided buffer ring (power of two). Default 1024. */
+  /** io_uring: buffers in the provided buffer ring (power of two). Default 512. */
   bufferCount?: number;
-  /** io_uring: size of each ring buffer in bytes. Default 16 KiB. */
+  /** io_uring: size of each ring buffer in bytes. Default 8 KiB. */
   bufferSize?: number;
   /** Logger for the one backend-selection line; default console.error-like. Set false to silence. */
   log?: ((line: string) => void) | false;

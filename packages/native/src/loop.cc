@@ -62,9 +62,9 @@ int Loop::init(const LoopConfig& cfg, const SharedMemory& mem, Deliver deliver, 
   batch_.field_cap = mem.field_cap;
   batch_.reset();
   conns_.clear();
-  conns_.resize(std::min(cfg.max_connections, mem.queued_cap));
   free_slots_.clear();
-  for (uint32_t i = (uint32_t)conns_.size(); i-- > 0;) free_slots_.push_back(i);
+  max_slots_ = std::min(cfg.max_connections, mem.queued_cap);
+  grow_slots();
   high_slot_ = 0;
   reserve_bytes_ = cfg.buffer_size + 512;
   reserve_events_ = 8;
@@ -289,6 +289,16 @@ void Loop::emit_simple(int32_t type, uint32_t id, int32_t a, int32_t b, int32_t 
   deferred_[at + 4] = c;
 }
 
+// The table starts small and doubles on demand (idle servers stay small);
+// it only grows in on_accept, where no Connection reference is held.
+void Loop::grow_slots() {
+  uint32_t have = (uint32_t)conns_.size();
+  uint32_t want = std::min<uint32_t>(max_slots_, have ? have * 2 : 1024);
+  if (want <= have) return;
+  conns_.resize(want);
+  for (uint32_t i = want; i-- > have;) free_slots_.push_back(i);
+}
+
 Connection* Loop::lookup(uint32_t id) {
   uint32_t slot = decode_slot(id);
   if (slot >= conns_.size()) return nullptr;
@@ -316,6 +326,7 @@ void Loop::on_accept(uint16_t lid, const io_uring_cqe& cqe) {
   if (!(cqe.flags & IORING_CQE_F_MORE)) l.armed = false;
   if (cqe.res >= 0) {
     int fd = cqe.res;
+    if (free_slots_.empty()) grow_slots();
     if (l.closing || free_slots_.empty()) {
       ::close(fd);
       stats_.refused++;

@@ -18,8 +18,8 @@ namespace ringside {
 
 struct LoopConfig {
   unsigned entries = 2048;
-  unsigned buffer_count = 1024;
-  unsigned buffer_size = 16384;
+  unsigned buffer_count = 512;
+  unsigned buffer_size = 8192;
   unsigned max_connections = 65536;
 };
 
@@ -92,6 +92,7 @@ class Loop {
   };
 
   Connection* lookup(uint32_t id);
+  void grow_slots();
   uint32_t id_of(const Connection& c) const { return encode_conn_id((uint32_t)(&c - conns_.data()), c.gen); }
   uint32_t slot_of(const Connection& c) const { return (uint32_t)(&c - conns_.data()); }
 
@@ -139,6 +140,7 @@ class Loop {
   std::vector<int32_t> deferred_;   // simple events raised while JS runs; kEventWords each
   std::vector<Connection> conns_;
   std::vector<uint32_t> free_slots_;
+  uint32_t max_slots_ = 0;
   uint32_t high_slot_ = 0;          // slots below it may be in use (sweep bound)
   std::vector<Listener> listeners_;
   unsigned live_listeners_ = 0;

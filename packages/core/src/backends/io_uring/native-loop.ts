@@ -52,8 +52,8 @@ export class NativeLoop {
    * others run shares theirs.
    */
   acquire(tuning: LoopTuning): void {
-    const count = tuning.bufferCount ?? 1024;
-    const size = tuning.bufferSize ?? 16384;
+    const count = tuning.bufferCount ?? 512;
+    const size = tuning.bufferSize ?? 8192;
     if (this.live && this.users === 0 && (count !== this.bufferCount || size !== this.bufferSize)) this.stop();
     this.users++;
     if (this.live) return;
