@@ -18,6 +18,8 @@ namespace ringside {
 constexpr size_t kKeepCapacity = 64 * 1024;
 // How long a closing connection waits for the peer's FIN before closing anyway.
 constexpr uint64_t kLingerMs = 2000;
+// Enter/reap rounds per wake-up before yielding to libuv.
+constexpr int kMaxRounds = 64;
 
 uint64_t monotonic_ms() {
   timespec ts;
@@ -208,8 +210,13 @@ void Loop::turn() {
   if (in_turn_ || !ring_.ready()) return;
   in_turn_ = true;
   now_ms_ = monotonic_ms();
-  // Repeat while the kernel has more deferred work: one enter may run only part of it.
-  for (int round = 0; round < 8 && ring_.ready(); round++) {
+  // Repeat until a round reaps nothing: one enter runs only part of the
+  // deferred work (the kernel caps it, ~20 items since 6.13, and parks the
+  // rest on a retry list that signals nobody), so stopping early would leave
+  // completions waiting for an unrelated wake-up.
+  int round = 0;
+  bool more = false;
+  for (; round < kMaxRounds && ring_.ready(); round++) {
     flush_out();
     int r = submit(true);
     unsigned seen = 0;
@@ -234,8 +241,13 @@ void Loop::turn() {
     if (!batch_.empty() || !deferred_.empty()) deliver();
     flush_out();
     if (ring_.cq_overflowed()) stats_.cq_overflows++;
-    bool more = seen > 0 || !batch_.empty() || !deferred_.empty() || ring_.task_work_pending() || ring_.cq_overflowed();
+    more = seen > 0 || !batch_.empty() || !deferred_.empty() || ring_.task_work_pending() || ring_.cq_overflowed();
     if (!more || r < 0) break;
+  }
+  // Still busy after many rounds: let libuv run its other handles, and come back at once.
+  if (more && round == kMaxRounds) {
+    uint64_t one = 1;
+    if (::write(event_fd_, &one, sizeof one) < 0) {}
   }
   if (!batch_.empty() || !deferred_.empty()) deliver();
   if (ring_.ready() && (ring_.pending_sqes() || !kicks_.empty())) submit(false);
@@ -664,7 +676,8 @@ void Loop::begin_close(Connection& c, int error) {
   c.close_error = error;
   c.paused = true;
   // Cancel whatever the kernel still holds for this fd; close once the last completion is in.
-  if ((c.recv_armed || c.send_inflight) && !c.cancel_sent) {
+  // (A recv-only cancel from pause() may be out already; this one also takes a blocked send.)
+  if (c.recv_armed || c.send_inflight) {
     io_uring_sqe* sqe = ring_.get_sqe();
     sqe->opcode = IORING_OP_ASYNC_CANCEL;
     sqe->fd = c.fd;
