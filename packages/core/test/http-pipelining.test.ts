@@ -49,3 +49,17 @@ describe.each(httpBackends())('HTTP pipelining: $name', (backend) => {
     c.close();
   });
 });
+
+describe.each(httpBackends())('HTTP empty lines before a request: $name', (backend) => {
+  it.skipIf(backend.skip)(`${title(backend)}: CRLFs between pipelined requests are ignored`, async () => {
+    const { transport, port } = await startHttp(backend.name, testHandler);
+    try {
+      const c = await RawClient.connect(port);
+      c.send(`\r\n\r\n${GET('/a')}\r\n${GET('/b', 'Connection: close\r\n')}`);
+      await c.closedWithin();
+      expect(parseResponses(c.data).map((r) => r.body)).toEqual(['GET /a', 'GET /b']);
+    } finally {
+      await transport.close({ force: true });
+    }
+  });
+});

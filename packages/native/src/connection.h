@@ -24,6 +24,7 @@ struct HttpConn {
   http::ParseError pending_error = http::ParseError::None;  // answer once earlier responses are out
   uint32_t outstanding = 0;       // requests delivered whose RESPONSE_DONE is not back
   bool timeout_reported = false;
+  uint32_t empty_lines = 0;       // CRLFs skipped before the current request line
   uint64_t head_started_ms = 0;   // first byte of the head being received; 0 when none
   uint64_t request_started_ms = 0;// oldest unanswered request's first byte; 0 when none
   uint64_t idle_since_ms = 0;     // when it became idle (nothing outstanding)

@@ -52,8 +52,48 @@ struct RequestHead {
 // first CRLFCRLF (the caller found it), or the caller passes everything it has
 // and the parser stops at the first CRLFCRLF. `fields` has room for
 // limits.max_headers entries. Leading empty lines (CRLF) before the request
-// line are skipped per RFC 9112 §2.2 and counted in head_len.
-// Returns ParseError::None and fills `out` on success.
+// line are skipped per RFC 9112 §2.2 (at most 8) and counted in head_len.
+// Returns ParseError::None and fills `out` on success; on error `out` and
+// `fields` hold partial garbage.
+//
+// Calling contract (partial input): call only when buf[0, len) contains a
+// CRLFCRLF, or when len > limits.max_head_bytes (to refuse an oversized head).
+// The parser reads at most max_head_bytes bytes. If no complete head lies in
+// them it returns HeadTooLarge when len >= max_head_bytes, and BadRequest when
+// len < max_head_bytes (a contract violation: the head is merely incomplete).
+// Errors found before that point win (e.g. UriTooLong for a huge target,
+// BadRequest for a bad method), so an oversized partial head may also get
+// 400/414/431(TooManyHeaders)/505. Never returns None without a CRLFCRLF.
+//
+// Strictness (RFC 9112/9110), everything ambiguous refused:
+//  - request-line: token SP target SP "HTTP/1.1"|"HTTP/1.0" CRLF. Other
+//    "HTTP/d.d" or "HTTP/d" → BadVersion; anything else → BadRequest.
+//  - target: 0x21–0x7E only; origin-form ("/…"), absolute-form ("http://host…",
+//    "https://host…", scheme case-insensitive, non-empty host), asterisk-form
+//    ("*") only for OPTIONS, authority-form ("host:port") only and always for
+//    CONNECT. Longer than max_url_bytes → UriTooLong.
+//  - CRLF everywhere; bare CR / bare LF / NUL / other controls → BadRequest.
+//  - field: token ":" OWS value OWS CRLF; whitespace before ':' or obs-fold →
+//    BadRequest. Value bytes: HTAB, SP, VCHAR, obs-text. Over max_headers →
+//    TooManyHeaders; head over max_head_bytes → HeadTooLarge.
+//  - Host: required for HTTP/1.1, at most one; value limited to
+//    unreserved / '%' / sub-delims except ',' / ':' / '[' / ']' → else BadRequest.
+//  - Content-Length: 1*DIGIT, or a list of identical values ("5, 5", or
+//    repeated fields); differing values → Smuggling; a value with more than
+//    15 significant digits or above max_body_bytes → BodyTooLarge; any other
+//    syntax ('+5', '5 5', '0x5', '') → BadRequest.
+//  - Transfer-Encoding (list, may span fields, case-insensitive): with
+//    Content-Length, in HTTP/1.0, 'chunked' not last or repeated, empty list
+//    elements or parameters → Smuggling. Codings before a final 'chunked'
+//    ('gzip, chunked') → NotImplemented (we decode only chunked).
+//  - Connection tokens close / keep-alive / upgrade (empty list elements
+//    ignored, non-token bytes → BadRequest): keep_alive defaults to true for
+//    1.1, false for 1.0; 'close' always wins. upgrade = 'upgrade' token plus a
+//    non-empty Upgrade field, HTTP/1.1 only. expect_continue = Expect equal to
+//    '100-continue' (case-insensitive), HTTP/1.1 only; other expectations are
+//    ignored.
+// Precedence of semantic errors (decided once the head is complete):
+// Smuggling > NotImplemented > BadRequest (missing Host) > BodyTooLarge.
 ParseError parse_request_head(const uint8_t* buf, size_t len, const Limits& limits, RequestHead& out, Field* fields);
 
 // Incremental chunked-body decoder. Feed it bytes as they arrive; it reports
@@ -68,7 +108,12 @@ class ChunkedDecoder {
   };
   explicit ChunkedDecoder(uint64_t max_body_bytes = 1 << 20) : max_body_(max_body_bytes) {}
   void reset(uint64_t max_body_bytes);
-  // on_data(const uint8_t* p, size_t n) is called for every span of body bytes.
+  // on_data(const uint8_t* p, size_t n) is called for every span of body bytes
+  // (n > 0, p inside `in`). Result: not done and no error → consumed == len;
+  // done → consumed ends right after the trailer section's final CRLF (later
+  // calls return {0, true, None} until reset); error → consumed is the offset
+  // of the offending byte and the error is sticky ({0, false, error} until
+  // reset). Grammar and bounds: http_parser_inl.h.
   template <typename OnData>
   Result feed(const uint8_t* in, size_t len, OnData&& on_data);
 
@@ -80,14 +125,25 @@ class ChunkedDecoder {
   uint64_t total_ = 0;      // body bytes so far
   uint64_t max_body_;
   uint32_t size_digits_ = 0;
-  uint32_t line_bytes_ = 0; // bytes of the current size/trailer line (bounded)
+  uint32_t line_bytes_ = 0; // bytes of the current size line / of the trailer section (bounded)
+  // chunk-ext sub-state while state_ == SizeExt (see http_parser_inl.h)
+  enum class Ext : uint8_t { PreSemi, PreSemiWs, NameStart, Name, AfterName, ValStart, Token, Quoted, QuotedEscape };
+  Ext ext_ = Ext::PreSemi;
+  bool trailer_in_value_ = false;  // TrailerLine: past the ':'
+  uint32_t trailer_fields_ = 0;
+  ParseError error_ = ParseError::None;  // sticky once set
+  static constexpr uint32_t kMaxSizeLine = 4096;       // chunk-size + extensions + CRLF
+  static constexpr uint32_t kMaxTrailerBytes = 16384;  // whole trailer section incl. final CRLF
+  static constexpr uint32_t kMaxTrailerFields = 64;
   friend struct ChunkedDecoderTestAccess;
 };
 
 // Complete precomputed response for an error (status line, Content-Type,
-// Content-Length, Connection: close, short body). Never empty for an error.
+// Content-Length, Connection: close, short body). Never empty for an error;
+// empty for ParseError::None; the 400 response for out-of-range values.
+// Bodies match packages/core/src/http-errors.ts (fastify's error shape).
 std::string_view error_response(ParseError e);
-// The HTTP status of that response (400, 413, 414, 431, 501, 505).
+// The HTTP status of that response (400, 413, 414, 431, 501, 505); 0 for None.
 int error_status(ParseError e);
 
 // Status line "HTTP/1.1 100 Continue\r\n\r\n".

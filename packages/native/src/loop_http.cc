@@ -11,6 +11,8 @@
 namespace ringside {
 
 constexpr uint32_t kMaxOutstanding = 256;
+// Empty lines tolerated before a request line.
+constexpr uint32_t kMaxEmptyLines = 8;
 
 static const uint8_t* find_head_end(const uint8_t* p, size_t len, size_t from) {
   // CRLFCRLF; `from` may overlap the previous search by 3 bytes.
@@ -79,6 +81,15 @@ void Loop::http_input(Connection& c, const uint8_t* p, size_t n) {
         waiting_.push_back(id);
         break;
       }
+      // Empty lines before a request line are ignored (RFC 9112 §2.2), a few at most;
+      // skipped here so the CRLFCRLF search below never matches them.
+      while (len - pos >= 2 && buf[pos] == '\r' && buf[pos + 1] == '\n' && h.empty_lines < kMaxEmptyLines) {
+        pos += 2;
+        h.empty_lines++;
+        scanned = scanned > 2 ? scanned - 2 : 0;
+      }
+      if (pos >= len) break;
+      if (len - pos >= 2 && buf[pos] == '\r' && buf[pos + 1] == '\n') { http_fail(c, http::ParseError::BadRequest, false); break; }
       if (!h.head_started_ms) {
         h.head_started_ms = now_ms_;
         if (!h.request_started_ms) h.request_started_ms = now_ms_;
@@ -101,6 +112,7 @@ void Loop::http_input(Connection& c, const uint8_t* p, size_t n) {
       emit_request(c, buf + pos, head);
       pos += head.head_len;
       scanned = 0;
+      h.empty_lines = 0;
       h.head_started_ms = 0;
       h.outstanding++;
       h.discard_body = false;
