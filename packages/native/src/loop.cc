@@ -216,13 +216,16 @@ void Loop::turn() {
   // completions waiting for an unrelated wake-up.
   int round = 0;
   bool more = false;
+  ring_.set_eventfd_muted(true);
   for (; round < kMaxRounds && ring_.ready(); round++) {
     flush_out();
     int r = submit(true);
+    // Completions of our own sends (posted inline by this very enter) do not
+    // mean the kernel holds more deferred work; recv/accept completions may.
     unsigned seen = 0;
     io_uring_cqe cqe;
     while (ring_.ready() && ring_.pop_cqe(cqe)) {
-      seen++;
+      if (decode_ud_op(cqe.user_data) != UD_SEND) seen++;
       ensure_room();
       if (!ring_.ready()) break;
       uint32_t id = decode_ud_id(cqe.user_data);
@@ -244,8 +247,13 @@ void Loop::turn() {
     more = seen > 0 || !batch_.empty() || !deferred_.empty() || ring_.task_work_pending() || ring_.cq_overflowed();
     if (!more || r < 0) break;
   }
-  // Still busy after many rounds: let libuv run its other handles, and come back at once.
-  if (more && round == kMaxRounds) {
+  if (!ring_.ready()) { in_turn_ = false; return; }
+  // Unmute; work queued while muted raised the TASKRUN flag but no signal, so
+  // look once more. Still busy after many rounds: let libuv run its other
+  // handles, and come back at once.
+  ring_.set_eventfd_muted(false);
+  if (ring_.task_work_pending()) more = true;
+  if (more) {
     uint64_t one = 1;
     if (::write(event_fd_, &one, sizeof one) < 0) {}
   }

@@ -94,6 +94,7 @@ int Ring::map_rings(const io_uring_params& p) {
   cq_tail_ = (unsigned*)(base + p.cq_off.tail);
   cq_mask_ = *(unsigned*)(base + p.cq_off.ring_mask);
   cqes_ = (io_uring_cqe*)(base + p.cq_off.cqes);
+  cq_flags_ = p.cq_off.flags ? (unsigned*)(base + p.cq_off.flags) : nullptr;
   if (!(p.flags & IORING_SETUP_NO_SQARRAY)) {
     // Identity map once; SQEs are then consumed in ring order.
     unsigned* array = (unsigned*)(base + p.sq_off.array);

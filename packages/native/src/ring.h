@@ -47,6 +47,15 @@ class Ring {
     return true;
   }
 
+  // Mute the registered eventfd while we are reaping anyway (our own inline
+  // completions would otherwise schedule a useless wake-up).
+  void set_eventfd_muted(bool muted) {
+    if (!cq_flags_) return;
+    unsigned f = __atomic_load_n(cq_flags_, __ATOMIC_RELAXED);
+    f = muted ? (f | IORING_CQ_EVENTFD_DISABLED) : (f & ~IORING_CQ_EVENTFD_DISABLED);
+    __atomic_store_n(cq_flags_, f, __ATOMIC_SEQ_CST);
+  }
+
   int register_eventfd(int efd);
   // io_uring_register passthrough for the buffer ring.
   int register_raw(unsigned opcode, void* arg, unsigned nr);
@@ -68,7 +77,7 @@ class Ring {
   unsigned flags_ = 0, features_ = 0;
   unsigned sq_entries_ = 0, cq_entries_ = 0;
   unsigned *sq_head_ = nullptr, *sq_tail_ = nullptr, *sq_flags_ = nullptr, sq_mask_ = 0;
-  unsigned *cq_head_ = nullptr, *cq_tail_ = nullptr, cq_mask_ = 0;
+  unsigned *cq_head_ = nullptr, *cq_tail_ = nullptr, *cq_flags_ = nullptr, cq_mask_ = 0;
   unsigned sqe_tail_ = 0;     // our local tail; published on enter()
   io_uring_sqe* sqes_ = nullptr;
   io_uring_cqe* cqes_ = nullptr;
