@@ -4,6 +4,7 @@
  * listener or connection, and appends writes to the output area that the
  * native side drains after every batch and before libuv sleeps.
  */
+import { errnoName } from './errors.js';
 import { EVENT_WORDS, Ev, OUT_HEADER_WORDS, OUT_WORDS, Op, slotOf, type Binding } from '@ringside/native';
 
 export interface LoopClient {
@@ -92,7 +93,15 @@ export class NativeLoop {
   }
 
   listen(client: LoopClient, options: Parameters<Binding['listen']>[0]): ReturnType<Binding['listen']> {
-    const r = this.binding.listen(options);
+    let r: ReturnType<Binding['listen']>;
+    try {
+      r = this.binding.listen(options);
+    } catch (e) {
+      // Node-style: EADDRINUSE & co. as `code`, like net.Server's errors.
+      const errno = (e as { errno?: number }).errno;
+      if (errno) Object.assign(e as object, { code: errnoName(errno), syscall: 'listen', address: options.host, port: options.port });
+      throw e;
+    }
     this.listeners.set(r.id, client);
     return r;
   }
