@@ -1,0 +1,673 @@
+/**
+ * HttpTransport over node:http: the fallback backend. node's llhttp parses
+ * (strict mode); this file adds what the contract asks on top of it so that
+ * both backends answer alike: Ringside's limits with the JSON error answers of
+ * the native parser, keep-alive rules (keepAliveTimeout 0, requests per
+ * connection, closing), a request timeout that also covers the handler, and
+ * lingering closes.
+ */
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type net from 'node:net';
+import type { HttpLimits, HttpTransport, HttpTransportOptions, IncomingHeaders, OutgoingHeaders, RawRequest, RawResponse } from '../../http-types.js';
+import type { AddressInfo, CloseOptions, ListenOptions, ServerStats } from '../../types.js';
+import { errorResponse, transportErrors, type TransportError } from '../../http-errors.js';
+import { listenOptions } from '../io_uring/listen.js';
+
+const HIGH_WATER_MARK = 64 * 1024;
+/** After our FIN, read and drop for this long before closing, so unread input never turns into an RST. */
+const LINGER_MS = 2000;
+/**
+ * Period of node's sweep for headersTimeout/requestTimeout (connectionsCheckingInterval) and of
+ * ours for requests still in the handler: 1 s, finer only for timeouts of a few seconds or less.
+ */
+function checkInterval(l: HttpLimits): number {
+  const timeouts = [l.headersTimeout, l.requestTimeout].filter((t) => t > 0);
+  if (timeouts.length === 0) return 1000;
+  return Math.min(1000, Math.max(50, Math.floor(Math.min(...timeouts) / 4)));
+}
+
+// Answers of the native parser (packages/native/src/http_parser.cc) that http-errors.ts does not list.
+const nativeErrors = {
+  versionNotSupported: { status: 505, code: 'RS_ERR_HTTP_VERSION_NOT_SUPPORTED', error: 'HTTP Version Not Supported', message: 'Only HTTP/1.0 and HTTP/1.1 are supported' },
+  smuggling: { status: 400, code: 'RS_ERR_HTTP_SMUGGLING', error: 'Bad Request', message: 'Ambiguous message framing (Content-Length/Transfer-Encoding)' },
+  notImplemented: { status: 501, code: 'RS_ERR_HTTP_NOT_IMPLEMENTED', error: 'Not Implemented', message: 'Unsupported transfer coding (only chunked is implemented)' },
+} satisfies Record<string, TransportError>;
+
+/** Precomputed complete responses for answers written straight to the socket. */
+const rawAnswers = new Map<TransportError, Buffer>();
+function rawAnswer(e: TransportError): Buffer {
+  let b = rawAnswers.get(e);
+  if (!b) rawAnswers.set(e, (b = Buffer.from(errorResponse(e), 'latin1')));
+  return b;
+}
+
+/** node parser error codes → the answer the native parser gives for the same input. */
+function parseErrorAnswer(err: NodeJS.ErrnoException & { reason?: string }): TransportError {
+  switch (err.code) {
+    case 'HPE_HEADER_OVERFLOW': return transportErrors.headersTooLarge;
+    case 'ERR_HTTP_REQUEST_TIMEOUT': return transportErrors.requestTimeout;
+    case 'HPE_INVALID_CHUNK_SIZE':
+    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW': return transportErrors.badChunk;
+    case 'HPE_INVALID_TRANSFER_ENCODING':
+    case 'HPE_UNEXPECTED_CONTENT_LENGTH': return nativeErrors.smuggling;
+    case 'HPE_INVALID_VERSION': return err.reason === 'Invalid HTTP version' ? nativeErrors.versionNotSupported : transportErrors.badRequest;
+    default: return transportErrors.badRequest;
+  }
+}
+
+function codedError(e: TransportError): Error {
+  return Object.assign(new Error(e.message), { statusCode: e.status, code: e.code });
+}
+
+const HOST_VALUE = /^[A-Za-z0-9\-._~%!$&'()*+;=:[\]]*$/;
+const ABSOLUTE_TARGET = /^https?:\/\/[^/?#@]/i;
+
+/** Per-connection state. */
+interface Conn {
+  readonly socket: net.Socket;
+  /** Requests seen (for maxRequestsPerSocket). */
+  requests: number;
+  /** No further request is served; the connection closes after the current response. */
+  closing: boolean;
+  /** Responses not yet closed, in request order. */
+  readonly live: NodeResponse[];
+  /** The request whose body is still arriving. */
+  bodyReq: NodeRequest | null;
+  /** A transport answer to write once the live responses are out (then close). */
+  pendingAnswer: TransportError | null;
+  /** node reported a parse error or timeout; it reports more for the same bytes. */
+  errored: boolean;
+  lingering: boolean;
+}
+
+const kConn = Symbol('ringside.conn');
+type TrackedSocket = net.Socket & { [kConn]?: Conn };
+
+class NodeRequest implements RawRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly httpVersion: '1.0' | '1.1';
+  readonly headers: IncomingHeaders;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly contentLength: number;
+  readonly hasBody: boolean;
+  /** The body arrived whole (or there is none), or it failed. */
+  bodyDone: boolean;
+  discarded = false;
+  res: NodeResponse | null = null;
+  /** 1-based position on the connection (maxRequestsPerSocket). */
+  readonly index: number;
+  private received = 0;
+  private listening = false;
+  private sink: { onChunk(c: Buffer): void; onEnd(): void; onError(e: Error): void } | null = null;
+  private failed: Error | null = null;
+
+  constructor(readonly raw: IncomingMessage, readonly conn: Conn, private readonly owner: NodeHttpTransport, readonly expectContinue: boolean) {
+    this.method = raw.method ?? 'GET';
+    this.url = raw.url ?? '/';
+    this.httpVersion = raw.httpVersion === '1.0' ? '1.0' : '1.1';
+    this.headers = raw.headers as IncomingHeaders;
+    this.remoteAddress = conn.socket.remoteAddress ?? '';
+    this.remotePort = conn.socket.remotePort ?? 0;
+    const cl = raw.headers['content-length'];
+    this.contentLength = cl === undefined ? -1 : Number(cl);
+    this.hasBody = this.contentLength > 0 || raw.headers['transfer-encoding'] !== undefined;
+    this.bodyDone = !this.hasBody;
+    this.index = conn.requests;
+  }
+
+  /** The body is fully received (read or not), failed, or absent. */
+  get complete(): boolean {
+    return this.bodyDone || this.raw.complete;
+  }
+
+  readBody(onChunk: (chunk: Buffer) => void, onEnd: () => void, onError: (err: Error) => void): void {
+    if (this.sink) throw new Error('readBody() may be called once per request');
+    this.sink = { onChunk, onEnd, onError };
+    if (this.failed) { onError(this.failed); return; }
+    if (!this.hasBody) { onEnd(); return; }
+    if (this.expectContinue && !this.complete) this.owner.sendContinue(this);
+    this.listen();
+  }
+
+  pauseBody(): void {
+    if (!this.bodyDone && !this.discarded) this.raw.pause();
+  }
+
+  resumeBody(): void {
+    if (!this.bodyDone && !this.discarded) this.raw.resume();
+  }
+
+  discardBody(): void {
+    if (this.discarded) return;
+    this.discarded = true;
+    if (!this.hasBody || this.bodyDone) return;
+    // Still counted against bodyLimit: a large discarded body closes the connection.
+    this.listen();
+    this.raw.resume();
+  }
+
+  private listen(): void {
+    if (this.listening) return;
+    this.listening = true;
+    const raw = this.raw;
+    raw.on('data', (chunk: Buffer) => {
+      if (this.failed) return;
+      this.received += chunk.length;
+      if (this.received > this.owner.limits.bodyLimit) {
+        if (this.discarded) this.owner.discardedTooLarge(this);
+        else this.owner.bodyTooLarge(this);
+        return;
+      }
+      // node's parser copies body bytes: the chunk is the callee's.
+      if (!this.discarded) this.sink?.onChunk(chunk);
+    });
+    raw.on('end', () => {
+      if (this.failed) return;
+      this.bodyDone = true;
+      this.owner.bodyEnded(this);
+      if (!this.discarded) this.sink?.onEnd();
+    });
+    // node emits 'error' (ECONNRESET 'aborted') when the connection goes mid-body.
+    raw.on('error', (err) => this.fail(err));
+  }
+
+  fail(err: Error): void {
+    if (this.bodyDone || this.failed) return;
+    this.failed = err;
+    this.bodyDone = true;
+    this.raw.resume(); // drop the rest
+    if (!this.discarded) this.sink?.onError(err);
+  }
+}
+
+class NodeResponse implements RawResponse {
+  finished = false;
+  aborted = false;
+  /** Head written (send or writeHead), by the app or by the transport. */
+  started = false;
+  closed = false;
+  readonly startedAt = Date.now();
+  private closeCbs: ((aborted: boolean) => void)[] | null = null;
+
+  constructor(readonly raw: ServerResponse, readonly req: NodeRequest, private readonly owner: NodeHttpTransport) {
+    raw.on('finish', () => this.owner.responseClosed(this, false));
+    raw.on('close', () => this.owner.responseClosed(this, !raw.writableFinished));
+  }
+
+  send(status: number, headers: OutgoingHeaders, body: Buffer | string | null): void {
+    if (this.finished || this.started) throw new Error('Response already started; send() must be the only write of a response');
+    this.started = true;
+    this.finished = true;
+    if (this.aborted) return;
+    const raw = this.raw;
+    let out = headers;
+    if (body !== null && !bodyless(status) && !hasHeader(headers, 'content-length')) {
+      out = { ...headers, 'content-length': typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength };
+    }
+    this.owner.prepare(this);
+    raw.writeHead(status, out as http.OutgoingHttpHeaders);
+    // node drops the body of HEAD, 1xx, 204 and 304 responses itself.
+    if (body === null || bodyless(status)) raw.end();
+    else raw.end(body);
+  }
+
+  writeHead(status: number, headers: OutgoingHeaders): void {
+    if (this.finished || this.started) throw new Error('Response already started');
+    this.started = true;
+    if (this.aborted) return;
+    this.owner.prepare(this);
+    // Chunked on 1.1 unless a length is given; close-delimited on 1.0 (node decides).
+    this.raw.writeHead(status, headers as http.OutgoingHttpHeaders);
+    // The head goes out with the first chunk written this tick, or alone.
+    queueMicrotask(() => {
+      if (!this.raw.headersSent && !this.raw.writableEnded && !this.aborted) this.raw.flushHeaders();
+    });
+  }
+
+  write(chunk: Buffer | string): boolean {
+    if (!this.started) throw new Error('write() before writeHead()');
+    if (this.finished || this.aborted) return false;
+    return this.raw.write(chunk);
+  }
+
+  end(): void {
+    if (this.finished) return;
+    if (!this.started) { this.send(200, {}, null); return; }
+    this.finished = true;
+    if (!this.aborted) this.raw.end();
+  }
+
+  onDrain(cb: () => void): void {
+    this.raw.once('drain', cb);
+  }
+
+  onClose(cb: (aborted: boolean) => void): void {
+    if (this.closed) { cb(this.aborted); return; }
+    (this.closeCbs ??= []).push(cb);
+  }
+
+  destroy(): void {
+    if (this.closed) return;
+    this.owner.destroyConn(this.req.conn);
+  }
+
+  /** Done (sent) or gone (aborted); runs the onClose callbacks once. */
+  close(aborted: boolean): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (aborted) this.aborted = true;
+    const cbs = this.closeCbs;
+    this.closeCbs = null;
+    if (cbs) for (const cb of cbs) cb(aborted);
+  }
+}
+
+class NodeHttpTransport implements HttpTransport {
+  readonly backend = 'node' as const;
+  private readonly server: http.Server;
+  private readonly conns = new Set<Conn>();
+  private addr: AddressInfo | null = null;
+  private listening = false;
+  private serverClosed = false;
+  private closing: { resolve: () => void; timer?: NodeJS.Timeout } | null = null;
+  private closePromise: Promise<void> | null = null;
+  private sweep: NodeJS.Timeout | null = null;
+  private counters = { accepted: 0, bytesRead: 0, bytesWritten: 0 };
+
+  constructor(private readonly options: HttpTransportOptions, readonly limits: HttpLimits, readonly backendReason: string) {
+    const l = limits;
+    // node refuses headersTimeout > requestTimeout; the request deadline covers the head anyway.
+    const headersTimeout = l.requestTimeout > 0 && l.headersTimeout > l.requestTimeout ? l.requestTimeout : l.headersTimeout;
+    this.server = http.createServer({
+      maxHeaderSize: l.maxHeaderSize, // → HPE_HEADER_OVERFLOW → 431 (clientError below)
+      insecureHTTPParser: false,
+      joinDuplicateHeaders: false,
+      requireHostHeader: false, // checked in refusal(), answered in our JSON shape
+      requestTimeout: l.requestTimeout,
+      headersTimeout,
+      connectionsCheckingInterval: checkInterval(l),
+      keepAliveTimeout: l.keepAliveTimeout, // 0 means "no timeout" to node: prepare() closes instead
+      noDelay: true,
+      highWaterMark: HIGH_WATER_MARK,
+    });
+    // node keeps at most this many fields; one more than the limit is enough to refuse.
+    this.server.maxHeadersCount = l.maxHeaders + 1;
+    // Counted here: node applies its own only to HTTP/1.1 and answers extra pipelined requests with 503.
+    this.server.maxRequestsPerSocket = 0;
+    // On a client's FIN, finish the responses in flight before closing (node's default ends the socket at once).
+    (this.server as http.Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
+    this.server.on('connection', (socket: net.Socket) => this.onConnection(socket));
+    this.server.on('request', (req: IncomingMessage, res: ServerResponse) => this.onRequest(req, res, false));
+    // Registering these stops node from sending 100 Continue (or 417) on its own.
+    this.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => this.onRequest(req, res, true));
+    this.server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => this.onRequest(req, res, false));
+    this.server.on('clientError', (err: Error, socket: net.Socket) => this.onClientError(err, socket));
+  }
+
+  listen(options: ListenOptions = {}): Promise<AddressInfo> {
+    if (this.listening) return Promise.reject(new Error('Server is already listening'));
+    if (this.closePromise) return Promise.reject(new Error('Server is closed; create a new one to listen again'));
+    let opts;
+    try {
+      opts = listenOptions(options, null);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    this.listening = true;
+    return new Promise<AddressInfo>((resolve, reject) => {
+      const onError = (err: Error): void => {
+        this.listening = false;
+        reject(err);
+      };
+      this.server.once('error', onError);
+      // reusePort: honoured by node:net from Node 22.12 / 23.1, ignored before (no SO_REUSEPORT on Node 20).
+      this.server.listen({ port: opts.port, host: opts.host, backlog: opts.backlog, ipv6Only: opts.ipv6Only, reusePort: opts.reusePort }, () => {
+        this.server.off('error', onError);
+        this.server.on('error', onServerError);
+        const a = this.server.address() as net.AddressInfo;
+        this.addr = { address: a.address, port: a.port, family: a.family === 'IPv6' || (a.family as unknown) === 6 ? 'IPv6' : 'IPv4' };
+        if (this.limits.requestTimeout > 0) {
+          this.sweep = setInterval(() => this.sweepRequests(), checkInterval(this.limits));
+          this.sweep.unref();
+        }
+        resolve(this.addr);
+      });
+    });
+  }
+
+  address(): AddressInfo | null {
+    return this.addr;
+  }
+
+  // ---- connections -------------------------------------------------------------
+
+  private onConnection(socket: TrackedSocket): void {
+    const conn: Conn = { socket, requests: 0, closing: false, live: [], bodyReq: null, pendingAnswer: null, errored: false, lingering: false };
+    socket[kConn] = conn;
+    this.conns.add(conn);
+    this.counters.accepted++;
+    // node calls destroySoon() after a response that closes the connection; linger instead.
+    socket.destroySoon = () => { this.lingerClose(conn); };
+    socket.on('close', () => this.onConnClose(conn));
+    // The peer half-closed: what is in flight is answered, then the connection closes (httpAllowHalfOpen).
+    socket.on('end', () => { conn.closing = true; });
+    if (this.closing) this.lingerClose(conn);
+  }
+
+  private onConnClose(conn: Conn): void {
+    if (!this.conns.delete(conn)) return;
+    conn.closing = true;
+    this.counters.bytesRead += conn.socket.bytesRead;
+    this.counters.bytesWritten += sentBytes(conn.socket);
+    conn.bodyReq?.fail(Object.assign(new Error('Connection closed before the body was complete'), { code: 'ECONNRESET' }));
+    conn.bodyReq = null;
+    for (const r of conn.live.splice(0)) r.close(true);
+    if (this.closing) this.maybeFinishClose();
+  }
+
+  /** Send FIN after what is queued, drop input until the peer closes or LINGER_MS pass. */
+  private lingerClose(conn: Conn): void {
+    conn.closing = true;
+    const socket = conn.socket;
+    if (conn.lingering || socket.destroyed) return;
+    conn.lingering = true;
+    const answer = conn.pendingAnswer;
+    conn.pendingAnswer = null;
+    if (socket.writable) {
+      if (answer) socket.end(rawAnswer(answer));
+      else socket.end();
+    }
+    if (socket.writableFinished && socket.readableEnded) { socket.destroy(); return; }
+    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+  }
+
+  destroyConn(conn: Conn): void {
+    conn.closing = true;
+    conn.socket.destroy();
+  }
+
+  private onClientError(err: NodeJS.ErrnoException & { reason?: string }, socket: TrackedSocket): void {
+    const conn = socket[kConn];
+    if (!conn) { socket.destroy(); return; }
+    if (conn.lingering || conn.errored) return; // already closing; the linger timer ends it
+    if (err.code === 'ECONNRESET' || !socket.writable) { socket.destroy(); return; }
+    conn.errored = true;
+    conn.closing = true;
+    // llhttp refuses bytes after a request that closes the connection: answer what is in flight, then close.
+    if (err.code === 'HPE_CLOSED_CONNECTION') {
+      if (conn.live.length === 0) this.lingerClose(conn);
+      return;
+    }
+    const e = parseErrorAnswer(err);
+    // The request whose body was arriving fails first; the app may still answer it (as on io_uring).
+    const req = conn.bodyReq;
+    conn.bodyReq = null;
+    const r = req?.res ?? null;
+    req?.fail(codedError(e));
+    if (r?.started) {
+      // The app answered: that answer goes out, then the connection closes.
+      if (conn.live.length === 0) this.lingerClose(conn);
+      return;
+    }
+    if (r) this.dropFrom(r);
+    this.answerLater(conn, e);
+  }
+
+  /** r and every later response of its connection are given up: the app can no longer answer them. */
+  private dropFrom(r: NodeResponse): void {
+    const live = r.req.conn.live;
+    const i = live.indexOf(r);
+    const dropped = i >= 0 ? live.splice(i) : [r];
+    for (const x of dropped) {
+      x.started = true;
+      x.finished = true;
+      x.close(true);
+    }
+  }
+
+  /**
+   * The transport answers `e` itself, after the responses still in flight on the
+   * connection (pipelining order), and closes. The answer is a precomputed
+   * response written to the socket, as the native parser does.
+   */
+  private answerLater(conn: Conn, e: TransportError): void {
+    conn.closing = true;
+    conn.pendingAnswer = e;
+    if (conn.live.length === 0) this.lingerClose(conn);
+  }
+
+  // ---- requests ------------------------------------------------------------------
+
+  private onRequest(raw: IncomingMessage, res: ServerResponse, expectContinue: boolean): void {
+    const conn = (raw.socket as TrackedSocket)[kConn];
+    if (!conn || conn.closing) {
+      // Pipelined after a request that closes the connection: never runs.
+      raw.resume();
+      return;
+    }
+    conn.requests++;
+    const refusal = this.refusal(raw);
+    if (refusal) {
+      raw.resume(); // drop the body
+      this.answerLater(conn, refusal);
+      return;
+    }
+    const max = this.limits.maxRequestsPerSocket;
+    if (max > 0 && conn.requests >= max) conn.closing = true; // the last one this connection serves
+    const req = new NodeRequest(raw, conn, this, expectContinue);
+    const r = new NodeResponse(res, req, this);
+    req.res = r;
+    conn.live.push(r);
+    if (!req.bodyDone) conn.bodyReq = req;
+    try {
+      this.options.onRequest(req, r);
+    } catch (err) {
+      // The framework answers its own errors; this guards the transport against a bare handler.
+      if (!r.started) r.send(500, { 'content-type': 'application/json; charset=utf-8' }, JSON.stringify({ statusCode: 500, error: 'Internal Server Error', message: 'Internal Server Error' }));
+      process.emitWarning(`ringside: onRequest threw: ${(err as Error)?.stack ?? err}`);
+    }
+  }
+
+  /** What node's parser lets through and the native parser refuses, in the native parser's order. */
+  private refusal(raw: IncomingMessage): TransportError | null {
+    const l = this.limits;
+    if (raw.httpVersionMajor !== 1 || raw.httpVersionMinor > 1) return nativeErrors.versionNotSupported;
+    const url = raw.url ?? '';
+    if (url.length > l.maxUrlLength) return transportErrors.uriTooLong;
+    if (url.charCodeAt(0) !== 47 /* / */ && !(url === '*' && raw.method === 'OPTIONS') && !ABSOLUTE_TARGET.test(url)) return transportErrors.badRequest;
+    const raws = raw.rawHeaders;
+    if (raws.length / 2 > l.maxHeaders) return transportErrors.tooManyHeaders;
+    let hosts = 0;
+    for (let i = 0; i < raws.length; i += 2) {
+      const name = raws[i]!;
+      if (name.length === 4 && name.toLowerCase() === 'host') {
+        if (++hosts > 1 || !HOST_VALUE.test(raws[i + 1]!)) return transportErrors.badRequest;
+      }
+    }
+    const te = raw.headers['transfer-encoding'];
+    if (te !== undefined) {
+      if (raw.httpVersionMinor === 0) return nativeErrors.smuggling;
+      if (te.trim().toLowerCase() !== 'chunked') return nativeErrors.notImplemented;
+    }
+    if (raw.httpVersionMinor === 1 && hosts === 0) return transportErrors.badRequest;
+    const cl = raw.headers['content-length'];
+    if (cl !== undefined && Number(cl) > l.bodyLimit) return transportErrors.bodyTooLarge;
+    return null;
+  }
+
+  sendContinue(req: NodeRequest): void {
+    const r = req.res;
+    // 100 Continue only before the final answer has begun.
+    if (r && !r.started && !r.aborted && !r.raw.headersSent) r.raw.writeContinue();
+  }
+
+  bodyEnded(req: NodeRequest): void {
+    if (req.conn.bodyReq === req) req.conn.bodyReq = null;
+  }
+
+  /** The streamed body passed bodyLimit: fail it, answer 413 unless the app already answered, close. */
+  bodyTooLarge(req: NodeRequest): void {
+    const conn = req.conn;
+    conn.closing = true;
+    if (conn.bodyReq === req) conn.bodyReq = null;
+    req.fail(codedError(transportErrors.bodyTooLarge));
+    const r = req.res;
+    if (r && !r.started) this.answerAndClose(r, transportErrors.bodyTooLarge);
+    else if (conn.live.length === 0) this.lingerClose(conn);
+    // else: the app's answer goes out, then prepare()/responseClosed() close.
+  }
+
+  /** A discarded body passed bodyLimit: the connection closes after the response. */
+  discardedTooLarge(req: NodeRequest): void {
+    const conn = req.conn;
+    conn.closing = true;
+    if (conn.bodyReq === req) conn.bodyReq = null;
+    req.fail(codedError(transportErrors.bodyTooLarge));
+    const r = req.res;
+    if (!r || r.closed) this.lingerClose(conn);
+    // else: prepare() has not run yet (it will close), or responseClosed() closes.
+  }
+
+  /** The transport answers for the app (error or timeout) and closes; the app's own answer is dropped. */
+  private answerAndClose(r: NodeResponse, e: TransportError): void {
+    const conn = r.req.conn;
+    conn.closing = true;
+    this.dropFrom(r);
+    this.answerLater(conn, e);
+  }
+
+  // ---- responses -----------------------------------------------------------------
+
+  /** Before a head is written: whether the connection may stay open after this response. */
+  prepare(r: NodeResponse): void {
+    const req = r.req;
+    const conn = req.conn;
+    const max = this.limits.maxRequestsPerSocket;
+    // A close decided later on the connection applies after its last response, not before earlier ones.
+    const closingHere = (conn.closing || this.closing !== null) && conn.live[conn.live.length - 1] === r;
+    const keepAlive = !closingHere && this.limits.keepAliveTimeout > 0 &&
+      (max === 0 || req.index < max) && (req.complete || req.discarded);
+    if (!keepAlive) {
+      conn.closing = true;
+      r.raw.shouldKeepAlive = false;
+    }
+  }
+
+  responseClosed(r: NodeResponse, aborted: boolean): void {
+    if (r.closed) return;
+    const conn = r.req.conn;
+    const i = conn.live.indexOf(r);
+    if (i >= 0) conn.live.splice(i, 1);
+    r.close(aborted);
+    // Closing: a kept-alive connection goes once its last response is out.
+    if ((this.closing || conn.closing) && conn.live.length === 0 && !aborted) this.lingerClose(conn);
+  }
+
+  /** requestTimeout also covers the handler: node only times the receiving of a request. */
+  private sweepRequests(): void {
+    const limit = this.limits.requestTimeout;
+    const now = Date.now();
+    for (const conn of this.conns) {
+      const r = conn.live[0];
+      if (!r || r.finished || now - r.startedAt <= limit) continue;
+      const req = r.req;
+      if (conn.bodyReq === req) {
+        conn.bodyReq = null;
+        req.fail(codedError(transportErrors.requestTimeout));
+      }
+      if (!r.started) this.answerAndClose(r, transportErrors.requestTimeout);
+      else this.destroyConn(conn);
+    }
+  }
+
+  // ---- close ---------------------------------------------------------------------
+
+  close(options: CloseOptions = {}): Promise<void> {
+    if (this.closePromise) {
+      if (options.force) this.destroyAll();
+      return this.closePromise;
+    }
+    this.closePromise = new Promise<void>((resolve) => {
+      this.closing = { resolve };
+      if (this.sweep) { clearInterval(this.sweep); this.sweep = null; }
+      if (this.listening) {
+        this.listening = false;
+        this.server.close(() => {
+          this.serverClosed = true;
+          this.maybeFinishClose();
+        });
+      } else {
+        this.serverClosed = true;
+      }
+      if (options.force) this.destroyAll();
+      else {
+        // Idle keep-alive connections (and half-sent heads) close now; busy ones after their last response.
+        for (const c of this.conns) if (c.live.length === 0) this.lingerClose(c);
+        if (options.timeout !== undefined && this.conns.size > 0) {
+          this.closing.timer = setTimeout(() => this.destroyAll(), options.timeout);
+        }
+      }
+      this.maybeFinishClose();
+    });
+    return this.closePromise;
+  }
+
+  private destroyAll(): void {
+    for (const c of this.conns) this.destroyConn(c);
+  }
+
+  private maybeFinishClose(): void {
+    const closing = this.closing;
+    if (!closing || !this.serverClosed || this.conns.size > 0) return;
+    if (closing.timer) clearTimeout(closing.timer);
+    this.closing = null;
+    this.addr = null;
+    closing.resolve();
+  }
+
+  stats(): ServerStats {
+    let bytesRead = this.counters.bytesRead;
+    let bytesWritten = this.counters.bytesWritten;
+    for (const c of this.conns) {
+      bytesRead += c.socket.bytesRead;
+      bytesWritten += sentBytes(c.socket);
+    }
+    return {
+      backend: 'node',
+      connections: this.conns.size,
+      accepted: this.counters.accepted,
+      bytesRead,
+      bytesWritten,
+      enobufs: 0,
+      batches: 0,
+      events: 0,
+    };
+  }
+}
+
+/** Errors of a listening server (accept failing, e.g. EMFILE) must not crash the process. */
+function onServerError(err: Error): void {
+  process.emitWarning(`ringside: server error: ${err.message}`);
+}
+
+/** Bytes handed to the kernel: node's bytesWritten also counts what is still queued. */
+function sentBytes(socket: net.Socket): number {
+  return Math.max(0, socket.bytesWritten - (socket.destroyed ? 0 : socket.writableLength));
+}
+
+function bodyless(status: number): boolean {
+  return status === 204 || status === 304 || (status >= 100 && status < 200);
+}
+
+function hasHeader(headers: OutgoingHeaders, lower: string): boolean {
+  for (const name in headers) if (name.length === lower.length && name.toLowerCase() === lower) return true;
+  return false;
+}
+
+export function createNodeHttpTransport(options: HttpTransportOptions, limits: HttpLimits, reason: string): HttpTransport {
+  return new NodeHttpTransport(options, limits, reason);
+}

@@ -1,0 +1,234 @@
+/**
+ * TcpServer over node:net: the fallback backend, same contract as the
+ * io_uring one (types.ts), checked by the same test suite. One net.Socket per
+ * connection; ids are small integers counted per server.
+ */
+import net from 'node:net';
+import type { AddressInfo, CloseOptions, ListenOptions, ServerStats, TcpConnection, TcpServer, TcpServerOptions } from '../../types.js';
+import { listenOptions } from '../io_uring/listen.js';
+
+const DEFAULT_HWM = 64 * 1024;
+
+class NodeConnection implements TcpConnection {
+  closed = false;
+  data?: unknown;
+  ended = false;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly remoteFamily: 'IPv4' | 'IPv6';
+
+  constructor(readonly id: number, readonly socket: net.Socket) {
+    // Read now: node forgets the peer once the socket is destroyed.
+    this.remoteAddress = socket.remoteAddress ?? '';
+    this.remotePort = socket.remotePort ?? 0;
+    this.remoteFamily = socket.remoteFamily === 'IPv6' ? 'IPv6' : 'IPv4';
+  }
+
+  get bufferedAmount(): number {
+    return this.closed ? 0 : this.socket.writableLength;
+  }
+
+  write(data: Uint8Array | string): boolean {
+    if (this.closed || this.ended) return false;
+    // The socket's writable high-water mark is the server's (see createServer below),
+    // so its answer and its 'drain' are exactly the contract's.
+    return this.socket.write(data);
+  }
+
+  end(data?: Uint8Array | string): void {
+    if (this.closed || this.ended) return;
+    this.ended = true;
+    if (data === undefined) this.socket.end();
+    else this.socket.end(data);
+  }
+
+  destroy(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.destroy();
+  }
+
+  pause(): void {
+    if (!this.closed) this.socket.pause();
+  }
+
+  resume(): void {
+    if (!this.closed) this.socket.resume();
+  }
+}
+
+class NodeTcpServer implements TcpServer {
+  readonly backend = 'node' as const;
+  private readonly server: net.Server;
+  private readonly conns = new Map<number, NodeConnection>();
+  private readonly highWaterMark: number;
+  private nextId = 1;
+  private addr: AddressInfo | null = null;
+  private listening = false;
+  private serverClosed = false;
+  private closing: { resolve: () => void; timer?: NodeJS.Timeout } | null = null;
+  private closePromise: Promise<void> | null = null;
+  private counters = { accepted: 0, bytesRead: 0, bytesWritten: 0 };
+
+  constructor(private readonly options: TcpServerOptions, readonly backendReason: string) {
+    const hwm = options.highWaterMark ?? DEFAULT_HWM;
+    if (!Number.isInteger(hwm) || hwm <= 0) throw new RangeError(`Option "highWaterMark" must be a positive integer (bytes), got ${JSON.stringify(options.highWaterMark)}`);
+    this.highWaterMark = hwm;
+    // allowHalfOpen: the peer's FIN goes to onEnd and the connection stays
+    // writable; the default onEnd ends it (see onSocket).
+    // highWaterMark (Node >= 20.1) sets the writable mark of every accepted socket.
+    this.server = net.createServer({ allowHalfOpen: true, noDelay: true, highWaterMark: hwm });
+    this.server.on('connection', (socket) => this.onSocket(socket));
+  }
+
+  get connections(): number {
+    return this.conns.size;
+  }
+
+  listen(options: ListenOptions = {}): Promise<AddressInfo> {
+    if (this.listening) return Promise.reject(new Error('Server is already listening; create another server to listen on a second address'));
+    if (this.closePromise) return Promise.reject(new Error('Server is closed; create a new one to listen again'));
+    let opts;
+    try {
+      opts = listenOptions(options, null);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    this.listening = true;
+    return new Promise<AddressInfo>((resolve, reject) => {
+      const onError = (err: Error): void => {
+        this.listening = false;
+        reject(err);
+      };
+      this.server.once('error', onError);
+      // reusePort: node:net honours it from Node 22.12 / 23.1 and ignores it
+      // before (Node 20 has no SO_REUSEPORT). Passed through so newer Nodes get
+      // it; on Node 20 a second listener on the same port fails with EADDRINUSE.
+      this.server.listen({ port: opts.port, host: opts.host, backlog: opts.backlog, ipv6Only: opts.ipv6Only, reusePort: opts.reusePort }, () => {
+        this.server.off('error', onError);
+        // Later errors of the listening socket (accept failing, e.g. EMFILE) must not crash the process.
+        this.server.on('error', (err) => process.emitWarning(`ringside: server error: ${err.message}`));
+        const a = this.server.address() as net.AddressInfo;
+        this.addr = { address: a.address, port: a.port, family: familyOf(a.family) };
+        resolve(this.addr);
+      });
+    });
+  }
+
+  address(): AddressInfo | null {
+    return this.addr;
+  }
+
+  private onSocket(socket: net.Socket): void {
+    const conn = new NodeConnection(this.nextId++, socket);
+    this.conns.set(conn.id, conn);
+    this.counters.accepted++;
+    socket.setNoDelay(true);
+    if (socket.writableHighWaterMark !== this.highWaterMark) {
+      // Node 20.0 ignores createServer's highWaterMark: set the socket's own.
+      (socket as unknown as { _writableState: { highWaterMark: number } })._writableState.highWaterMark = this.highWaterMark;
+    }
+    let error: Error | undefined;
+    socket.on('error', (err) => { error ??= err; });
+    socket.on('close', () => this.onSocketClose(conn, error));
+    if (this.closing) {
+      conn.destroy();
+      return;
+    }
+    const o = this.options;
+    socket.on('data', (chunk: Buffer) => {
+      // Each read is a fresh Buffer: the callee may keep it.
+      if (!conn.closed) o.onData?.(conn, chunk);
+    });
+    socket.on('end', () => {
+      if (conn.closed) return;
+      if (o.onEnd) o.onEnd(conn);
+      else conn.end();
+    });
+    socket.on('drain', () => {
+      if (!conn.closed) o.onDrain?.(conn);
+    });
+    o.onOpen?.(conn);
+  }
+
+  private onSocketClose(conn: NodeConnection, error: Error | undefined): void {
+    if (!this.conns.delete(conn.id)) return;
+    conn.closed = true;
+    this.counters.bytesRead += conn.socket.bytesRead;
+    this.counters.bytesWritten += sentBytes(conn.socket);
+    this.options.onClose?.(conn, error);
+    if (this.closing) this.maybeFinishClose();
+  }
+
+  close(options: CloseOptions = {}): Promise<void> {
+    if (this.closePromise) {
+      if (options.force) this.destroyAll();
+      return this.closePromise;
+    }
+    this.closePromise = new Promise<void>((resolve) => {
+      this.closing = { resolve };
+      if (this.listening) {
+        this.listening = false;
+        // Closes the listening handle now; the callback comes once node has
+        // seen every connection go (we wait for our own count too).
+        this.server.close(() => {
+          this.serverClosed = true;
+          this.maybeFinishClose();
+        });
+      } else {
+        this.serverClosed = true;
+      }
+      if (options.force) this.destroyAll();
+      else if (options.timeout !== undefined && this.conns.size > 0) {
+        this.closing.timer = setTimeout(() => this.destroyAll(), options.timeout);
+      }
+      this.maybeFinishClose();
+    });
+    return this.closePromise;
+  }
+
+  private destroyAll(): void {
+    for (const c of this.conns.values()) c.destroy();
+  }
+
+  private maybeFinishClose(): void {
+    const closing = this.closing;
+    if (!closing || !this.serverClosed || this.conns.size > 0) return;
+    if (closing.timer) clearTimeout(closing.timer);
+    this.closing = null;
+    this.addr = null;
+    closing.resolve();
+  }
+
+  stats(): ServerStats {
+    let bytesRead = this.counters.bytesRead;
+    let bytesWritten = this.counters.bytesWritten;
+    for (const c of this.conns.values()) {
+      bytesRead += c.socket.bytesRead;
+      bytesWritten += sentBytes(c.socket);
+    }
+    return {
+      backend: 'node',
+      connections: this.conns.size,
+      accepted: this.counters.accepted,
+      bytesRead,
+      bytesWritten,
+      enobufs: 0,
+      batches: 0,
+      events: 0,
+    };
+  }
+}
+
+/** Bytes handed to the kernel: node's bytesWritten also counts what is still queued. */
+function sentBytes(socket: net.Socket): number {
+  return Math.max(0, socket.bytesWritten - (socket.destroyed ? 0 : socket.writableLength));
+}
+
+function familyOf(family: string | number): 'IPv4' | 'IPv6' {
+  return family === 'IPv6' || family === 6 ? 'IPv6' : 'IPv4';
+}
+
+export function createNodeTcpServer(options: TcpServerOptions, reason: string): TcpServer {
+  return new NodeTcpServer(options, reason);
+}
