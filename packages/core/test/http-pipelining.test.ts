@@ -63,3 +63,33 @@ describe.each(httpBackends())('HTTP empty lines before a request: $name', (backe
     }
   });
 });
+
+describe.each(httpBackends())('HTTP pipelining and the transport\'s own answers: $name', (backend) => {
+  it.skipIf(backend.skip)(`${title(backend)}: an invalid body behind a pending response is answered after it`, async () => {
+    const { transport, port } = await startHttp(backend.name, testHandler);
+    try {
+      const c = await RawClient.connect(port);
+      c.send(GET('/delay/100') + 'POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n');
+      await c.closedWithin();
+      expect(c.statuses()).toEqual([200, 400]);
+      expect(c.data).toContain('/delay/100');
+    } finally {
+      await transport.close({ force: true });
+    }
+  });
+
+  it.skipIf(backend.skip)(`${title(backend)}: requests pipelined after the connection's last one never run`, async () => {
+    const seen: string[] = [];
+    const { transport, port } = await startHttp(backend.name, (req, res) => { seen.push(req.url); testHandler(req, res); }, { maxRequestsPerSocket: 1 });
+    try {
+      const c = await RawClient.connect(port);
+      c.send(GET('/first') + GET('/second') + GET('/third'));
+      await c.closedWithin();
+      expect(c.statuses()).toEqual([200]);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(seen).toEqual(['/first']);
+    } finally {
+      await transport.close({ force: true });
+    }
+  });
+});

@@ -8,6 +8,8 @@ export class HttpConnection {
   bodyReq: UringRequest | null = null;
   requests = 0;
   closing = false;
+  /** The newest request is the connection's last (close, 1.0, limits): later ones are ignored. */
+  lastRequest = false;
   closed = false;
   /** Bytes written to the output area during `epoch` (not yet taken by native). */
   unflushed = 0;

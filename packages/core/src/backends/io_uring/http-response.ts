@@ -126,6 +126,21 @@ export class UringResponse implements RawResponse {
     if (this.conn.queue[0] === this) this.owner.finished(this);
   }
 
+  /**
+   * The transport answers instead of the app (invalid body, timeout): the
+   * answer waits its turn behind earlier responses, and the connection closes
+   * after it. The app's own send() is refused from now on.
+   */
+  answerWith(raw: string): void {
+    this.started = true;
+    this.aborted = true;
+    this.keepAlive = false;
+    this.held = null;
+    this.heldBytes = 0;
+    this.out(raw, false);
+    this.finish();
+  }
+
   /** Became the oldest response: write what it held. */
   promote(): void {
     const held = this.held;

@@ -99,8 +99,11 @@ class UringHttpTransport implements HttpTransport, LoopClient, ResponseOwner, Re
         break;
       }
       case Ev.HTTP_ERROR:
-        conn.closing = true;
+        // Head errors: native answers once earlier responses are out, then closes.
+        // Body errors: this request's answer is ours, in its turn; earlier ones go out as they are.
+        conn.lastRequest = true;
         if (ev[at + 4] === 1) this.onBodyError(conn, BODY_ERRORS[ev[at + 3]!] ?? transportErrors.badRequest);
+        else conn.closing = true;
         break;
       case Ev.DRAIN:
         conn.queue[0]?.emitDrain();
@@ -123,9 +126,13 @@ class UringHttpTransport implements HttpTransport, LoopClient, ResponseOwner, Re
     const lo = ev[at + 9]! >>> 0;
     const hi = ev[at + 10]!;
     const contentLength = hi < 0 ? -1 : hi * 4294967296 + lo;
+    // Requests pipelined behind the connection's last one are never answered: do not run them.
+    if (conn.lastRequest) return;
     const req = new UringRequest(method, url, headers, conn, contentLength, ev[at + 8]!, this);
     const res = new UringResponse(req, conn, this, method === 'HEAD');
     conn.requests++;
+    const max = this.limits.maxRequestsPerSocket;
+    if (!req.keepAlive || this.limits.keepAliveTimeout === 0 || (max !== 0 && conn.requests >= max)) conn.lastRequest = true;
     conn.queue.push(res);
     if (req.hasBody) conn.bodyReq = req;
     try {
@@ -155,19 +162,9 @@ class UringHttpTransport implements HttpTransport, LoopClient, ResponseOwner, Re
     else this.loop.op(conn.id, Op.DESTROY);
   }
 
-  /** The transport answers for the app (error or timeout) and closes; the app's own answer is dropped. */
+  /** The transport answers for the app (error or timeout), in order, and closes after it. */
   private answerAndClose(conn: HttpConnection, res: UringResponse, e: TransportError): void {
-    res.started = true;
-    res.finished = true;
-    conn.closing = true;
-    if (conn.queue[0] === res) {
-      this.loop.writeString(conn.id, errorResponse(e), false);
-      this.loop.op(conn.id, Op.END_CLOSE);
-    } else {
-      this.loop.op(conn.id, Op.END_CLOSE);
-    }
-    for (const r of conn.queue) r.close(true);
-    conn.queue.length = 0;
+    res.answerWith(errorResponse(e));
   }
 
   private onClose(conn: HttpConnection): void {

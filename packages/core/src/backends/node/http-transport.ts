@@ -26,12 +26,6 @@ function checkInterval(l: HttpLimits): number {
   return Math.min(1000, Math.max(50, Math.floor(Math.min(...timeouts) / 4)));
 }
 
-// Answers of the native parser (packages/native/src/http_parser.cc) that http-errors.ts does not list.
-const nativeErrors = {
-  versionNotSupported: { status: 505, code: 'RS_ERR_HTTP_VERSION_NOT_SUPPORTED', error: 'HTTP Version Not Supported', message: 'Only HTTP/1.0 and HTTP/1.1 are supported' },
-  smuggling: { status: 400, code: 'RS_ERR_HTTP_SMUGGLING', error: 'Bad Request', message: 'Ambiguous message framing (Content-Length/Transfer-Encoding)' },
-  notImplemented: { status: 501, code: 'RS_ERR_HTTP_NOT_IMPLEMENTED', error: 'Not Implemented', message: 'Unsupported transfer coding (only chunked is implemented)' },
-} satisfies Record<string, TransportError>;
 
 /** Precomputed complete responses for answers written straight to the socket. */
 const rawAnswers = new Map<TransportError, Buffer>();
@@ -49,8 +43,8 @@ function parseErrorAnswer(err: NodeJS.ErrnoException & { reason?: string }): Tra
     case 'HPE_INVALID_CHUNK_SIZE':
     case 'HPE_CHUNK_EXTENSIONS_OVERFLOW': return transportErrors.badChunk;
     case 'HPE_INVALID_TRANSFER_ENCODING':
-    case 'HPE_UNEXPECTED_CONTENT_LENGTH': return nativeErrors.smuggling;
-    case 'HPE_INVALID_VERSION': return err.reason === 'Invalid HTTP version' ? nativeErrors.versionNotSupported : transportErrors.badRequest;
+    case 'HPE_UNEXPECTED_CONTENT_LENGTH': return transportErrors.smuggling;
+    case 'HPE_INVALID_VERSION': return err.reason === 'Invalid HTTP version' ? transportErrors.versionNotSupported : transportErrors.badRequest;
     default: return transportErrors.badRequest;
   }
 }
@@ -475,7 +469,7 @@ class NodeHttpTransport implements HttpTransport {
   /** What node's parser lets through and the native parser refuses, in the native parser's order. */
   private refusal(raw: IncomingMessage): TransportError | null {
     const l = this.limits;
-    if (raw.httpVersionMajor !== 1 || raw.httpVersionMinor > 1) return nativeErrors.versionNotSupported;
+    if (raw.httpVersionMajor !== 1 || raw.httpVersionMinor > 1) return transportErrors.versionNotSupported;
     const url = raw.url ?? '';
     if (url.length > l.maxUrlLength) return transportErrors.uriTooLong;
     if (url.charCodeAt(0) !== 47 /* / */ && !(url === '*' && raw.method === 'OPTIONS') && !ABSOLUTE_TARGET.test(url)) return transportErrors.badRequest;
@@ -490,8 +484,8 @@ class NodeHttpTransport implements HttpTransport {
     }
     const te = raw.headers['transfer-encoding'];
     if (te !== undefined) {
-      if (raw.httpVersionMinor === 0) return nativeErrors.smuggling;
-      if (te.trim().toLowerCase() !== 'chunked') return nativeErrors.notImplemented;
+      if (raw.httpVersionMinor === 0) return transportErrors.smuggling;
+      if (te.trim().toLowerCase() !== 'chunked') return transportErrors.notImplemented;
     }
     if (raw.httpVersionMinor === 1 && hosts === 0) return transportErrors.badRequest;
     const cl = raw.headers['content-length'];
