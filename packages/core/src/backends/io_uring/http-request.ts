@@ -3,6 +3,7 @@ import { FIELD_WORDS, HttpFlag } from '@ringside/native';
 import type { IncomingHeaders, RawRequest } from '../../http-types.js';
 import type { NativeLoop } from './native-loop.js';
 import type { HttpConnection } from './http-connection.js';
+import { headerNameAt } from './http-strings.js';
 
 // Repeated fields node keeps only the first of (RFC 9110 singletons).
 const SINGLETONS = new Set([
@@ -19,7 +20,7 @@ export function buildHeaders(loop: NativeLoop, first: number, count: number): In
   for (let i = 0; i < count; i++) {
     const f = (first + i) * FIELD_WORDS;
     const nameOff = fields[f]!;
-    const name = data.latin1Slice(nameOff, nameOff + fields[f + 1]!).toLowerCase();
+    const name = headerNameAt(data, nameOff, fields[f + 1]!);
     const valueOff = fields[f + 2]!;
     const value = data.latin1Slice(valueOff, valueOff + fields[f + 3]!);
     const prev = headers[name];

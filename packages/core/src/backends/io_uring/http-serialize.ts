@@ -13,15 +13,17 @@ export function statusLine(status: number): string {
   return line;
 }
 
-// The Date header, rendered once a second.
-let dateSecond = -1;
+// The Date header, rendered at most once a second: a timer (unref'd, so it
+// never keeps the process alive) marks it stale; the next response renders it.
 let dateLine = '';
+let dateTimer: NodeJS.Timeout | undefined;
 export function dateHeader(): string {
-  const now = Date.now();
-  const second = Math.floor(now / 1000);
-  if (second !== dateSecond) {
-    dateSecond = second;
-    dateLine = `Date: ${new Date(now).toUTCString()}\r\n`;
+  if (dateLine === '') {
+    dateLine = `Date: ${new Date().toUTCString()}\r\n`;
+    if (dateTimer === undefined) {
+      dateTimer = setInterval(() => { dateLine = ''; }, 1000);
+      dateTimer.unref();
+    }
   }
   return dateLine;
 }

@@ -12,6 +12,7 @@ import { buildHeaders, UringRequest, type RequestOwner } from './http-request.js
 import { UringResponse, type ResponseOwner } from './http-response.js';
 import { listenOptions, toAddressInfo } from './listen.js';
 import { HttpConnection } from './http-connection.js';
+import { methodAt } from './http-strings.js';
 
 const HIGH_WATER_MARK = 64 * 1024;
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
@@ -119,7 +120,7 @@ class UringHttpTransport implements HttpTransport, LoopClient, ResponseOwner, Re
     const ev = this.loop.events;
     const data = this.loop.eventData;
     const mOff = ev[at + 2]!;
-    const method = data.latin1Slice(mOff, mOff + ev[at + 3]!);
+    const method = methodAt(data, mOff, ev[at + 3]!);
     const uOff = ev[at + 4]!;
     const url = data.latin1Slice(uOff, uOff + ev[at + 5]!);
     const headers = buildHeaders(this.loop, ev[at + 6]!, ev[at + 7]!);

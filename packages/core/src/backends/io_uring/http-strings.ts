@@ -1,0 +1,50 @@
+/**
+ * Interned strings for the parts of a request head that repeat: methods and
+ * common header names are matched byte-wise in the batch memory and returned
+ * as constant strings, skipping a slice, an allocation and a lower-casing.
+ */
+
+const METHODS = ['GET', 'POST', 'PUT', 'HEAD', 'DELETE', 'PATCH', 'OPTIONS'];
+const COMMON_HEADERS = [
+  'host', 'user-agent', 'accept', 'accept-encoding', 'accept-language', 'connection', 'content-type', 'content-length',
+  'cookie', 'referer', 'origin', 'authorization', 'cache-control', 'pragma', 'upgrade-insecure-requests', 'if-none-match',
+  'if-modified-since', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-request-id', 'transfer-encoding',
+  'expect', 'sec-fetch-site', 'sec-fetch-mode', 'sec-fetch-dest', 'sec-ch-ua', 'sec-ch-ua-mobile', 'sec-ch-ua-platform',
+  'dnt', 'te', 'range', 'traceparent',
+];
+
+// Candidates by length, then first byte (lower-cased).
+function table(words: string[]): (string[] | undefined)[] {
+  const t: (string[] | undefined)[] = [];
+  for (const w of words) (t[w.length] ??= []).push(w);
+  return t;
+}
+const methodsByLength = table(METHODS);
+const headersByLength = table(COMMON_HEADERS);
+
+/** Method at data[off, off+len): an interned constant when common (methods are case-sensitive). */
+export function methodAt(data: Buffer, off: number, len: number): string {
+  const candidates = methodsByLength[len];
+  if (candidates !== undefined) {
+    outer: for (const m of candidates) {
+      for (let i = 0; i < len; i++) if (data[off + i] !== m.charCodeAt(i)) continue outer;
+      return m;
+    }
+  }
+  return data.latin1Slice(off, off + len);
+}
+
+/** Lower-case header name at data[off, off+len). */
+export function headerNameAt(data: Buffer, off: number, len: number): string {
+  const candidates = headersByLength[len];
+  if (candidates !== undefined) {
+    outer: for (const h of candidates) {
+      for (let i = 0; i < len; i++) {
+        // Header names are tokens: OR 0x20 lower-cases letters and leaves '-' and digits as they are.
+        if ((data[off + i]! | 0x20) !== h.charCodeAt(i)) continue outer;
+      }
+      return h;
+    }
+  }
+  return data.latin1Slice(off, off + len).toLowerCase();
+}
