@@ -1,0 +1,34 @@
+/**
+ * @ringside/http: a fastify-shaped framework over Ringside's HTTP transport
+ * (io_uring, or node:http where io_uring cannot run).
+ *
+ *   import createApp from '@ringside/http';
+ *   const app = createApp();
+ *   app.get('/', () => 'Hello, World!');
+ *   await app.listen({ port: 3000 });
+ */
+import { createApp } from './app.js';
+
+export { App, createApp } from './app.js';
+export type {
+  DecoratorAccessor, HookDone, ListenOptions, OnCloseHook, OnErrorHook, OnSendDone, OnSendHook, RequestHook,
+} from './app.js';
+export { Request } from './request.js';
+export type { BodyOf, HeadersOf, ParamsOf, QueryOf, RouteGeneric } from './request.js';
+export { Reply } from './reply.js';
+export type { ErrorHandler, HeaderInput } from './reply.js';
+export type { RouteHandler, RouteOptions, RouteOptionsView, RouteShorthandOptions } from './route.js';
+export { HTTP_METHODS } from './route.js';
+export { plugin } from './plugin.js';
+export type { Plugin, PluginInput, PluginOptions } from './plugin.js';
+export { kSkipOverride as skipOverride } from './symbols.js';
+export { createError, errorCodes, RingsideError, statusText } from './errors.js';
+export type { ErrorCode, ErrorDefinition } from './errors.js';
+export { nullLogger } from './logger.js';
+export type { Logger, LoggerOption } from './logger.js';
+export type { AppOptions, ConstraintStrategy } from './options.js';
+export type { ContentTypeParserFn, ContentTypeParserOptions, ParseAs } from './content-type-parser.js';
+export type { InjectOptions, InjectResponse } from './inject.js';
+export type { HookName } from './hooks.js';
+
+export default createApp;
