@@ -60,5 +60,6 @@ export function logSelection(log: ((line: string) => void) | false | undefined, 
   if (log === false) return;
   const line = `ringside: backend ${reason}`;
   if (log) log(line);
-  else if (!reason.startsWith('io_uring') || process.env.RINGSIDE_LOG_BACKEND) process.stderr.write(line + '\n');
+  // Without a logger, speak only when 'auto' fell back: that is the surprise worth a line.
+  else if (reason.includes('unavailable') || process.env.RINGSIDE_LOG_BACKEND) process.stderr.write(line + '\n');
 }

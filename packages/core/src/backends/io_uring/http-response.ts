@@ -64,11 +64,12 @@ export class UringResponse implements RawResponse {
 
   send(status: number, headers: OutgoingHeaders, body: Buffer | string | null): void {
     if (this.finished || this.started) throw new Error('Response already started; send() must be the only write of a response');
-    this.started = true;
-    if (this.aborted) { this.finished = true; return; }
+    if (this.aborted) { this.started = this.finished = true; return; }
     let length = 0;
     if (body !== null) length = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+    // Render first: a bad status or header throws here and leaves the response usable.
     const head = this.framing(status, headers, body === null && this.isHeadRequest ? -2 : length);
+    this.started = true;
     if (body === null || this.noBody || length === 0) this.out(head, false);
     else if (typeof body === 'string') this.out(head + body, false);
     else { this.out(head, false); this.out(body, false); }
@@ -77,9 +78,10 @@ export class UringResponse implements RawResponse {
 
   writeHead(status: number, headers: OutgoingHeaders): void {
     if (this.finished || this.started) throw new Error('Response already started');
+    if (this.aborted) { this.started = true; return; }
+    const head = this.framing(status, headers, -1);
     this.started = true;
-    if (this.aborted) return;
-    this.out(this.framing(status, headers, -1), false);
+    this.out(head, false);
   }
 
   write(chunk: Buffer | string): boolean {
