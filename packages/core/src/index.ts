@@ -5,3 +5,5 @@ export { createTcpServer } from './tcp-server.js';
 export { createHttpTransport, resolveHttpLimits } from './http-transport.js';
 export { selectBackend, ioUringUnavailableReason } from './select-backend.js';
 export { probe } from './probe.js';
+export { runWorkers, workerIndex } from './workers.js';
+export type { WorkersHandle, WorkersOptions } from './workers.js';

@@ -32,3 +32,6 @@ export type { InjectOptions, InjectResponse } from './inject.js';
 export type { HookName } from './hooks.js';
 
 export default createApp;
+// Several event loops (threads) on one port: see @ringside/core's runWorkers.
+export { runWorkers, workerIndex } from '@ringside/core';
+export type { WorkersHandle, WorkersOptions } from '@ringside/core';

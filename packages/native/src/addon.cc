@@ -13,7 +13,7 @@ namespace ringside {
 namespace {
 
 struct AddonData {
-  Napi::Env env;
+  napi_env env;
   Loop loop;
   bool inited = false;
   bool shutdown_pending = false;  // shutdown() called from inside a batch: done when it unwinds
@@ -22,10 +22,21 @@ struct AddonData {
   uv_prepare_t* prepare = nullptr;
   uv_timer_t* timer = nullptr;
   unsigned timer_ms = 0;
-  Napi::FunctionReference on_batch;
+  napi_ref on_batch = nullptr;
   std::vector<Napi::Reference<Napi::Value>> memory;  // keeps the shared arrays alive
-  std::unique_ptr<Napi::AsyncContext> async;
+  napi_async_context async = nullptr;
   explicit AddonData(Napi::Env e) : env(e) {}
+};
+
+// Raw N-API in the libuv callbacks: while a worker thread is being terminated
+// JS cannot run, and node-addon-api's wrappers would turn that failure into a
+// fatal error. Here it just means: drop the batch, the environment is going.
+struct RawScope {
+  napi_env env;
+  napi_handle_scope scope = nullptr;
+  bool ok;
+  explicit RawScope(napi_env e) : env(e) { ok = napi_open_handle_scope(e, &scope) == napi_ok; }
+  ~RawScope() { if (ok) napi_close_handle_scope(env, scope); }
 };
 
 AddonData* data_of(Napi::Env env) { return env.GetInstanceData<AddonData>(); }
@@ -49,7 +60,8 @@ void update_ref(AddonData* d) {
     d->timer_ms = d->loop.tick_ms();
     uv_timer_start(d->timer, [](uv_timer_t* t) {
       auto* dd = (AddonData*)t->data;
-      Napi::HandleScope scope(dd->env);
+      RawScope scope(dd->env);
+      if (!scope.ok) return;
       dd->loop.on_tick();
       update_ref(dd);
     }, d->timer_ms, d->timer_ms);
@@ -58,15 +70,19 @@ void update_ref(AddonData* d) {
 
 void deliver(void* ctx, uint32_t count) {
   auto* d = (AddonData*)ctx;
-  Napi::Env env = d->env;
-  Napi::HandleScope scope(env);
-  // MakeCallback: microtasks (promise continuations of handlers) run when it returns,
-  // so their writes are in the output area before the loop flushes it.
-  d->on_batch.MakeCallback(env.Global(), {Napi::Number::New(env, count)}, *d->async);
-  if (env.IsExceptionPending()) {
+  napi_env env = d->env;
+  RawScope scope(env);
+  if (!scope.ok) return;
+  napi_value cb, recv, arg, result;
+  if (napi_get_reference_value(env, d->on_batch, &cb) != napi_ok || cb == nullptr) return;
+  napi_get_global(env, &recv);
+  napi_create_uint32(env, count, &arg);
+  // make_callback: microtasks (promise continuations of handlers) run when it
+  // returns, so their writes are in the output area before the loop flushes it.
+  napi_status st = napi_make_callback(env, d->async, recv, cb, 1, &arg, &result);
+  if (st == napi_pending_exception) {
     napi_value err;
-    napi_get_and_clear_last_exception(env, &err);
-    napi_fatal_exception(env, err);
+    if (napi_get_and_clear_last_exception(env, &err) == napi_ok) napi_fatal_exception(env, err);
   }
 }
 
@@ -157,15 +173,19 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
   std::string why;
   int r = d->loop.init(cfg, mem, deliver, d, why);
   if (r < 0) { d->memory.clear(); return throw_error(env, "ringside: io_uring loop setup failed: " + why, -r); }
-  d->on_batch = Napi::Persistent(cb.As<Napi::Function>());
-  d->async = std::make_unique<Napi::AsyncContext>(env, "ringside:batch");
+  napi_create_reference(env, cb, 1, &d->on_batch);
+  napi_value resource, name;
+  napi_create_object(env, &resource);
+  napi_create_string_utf8(env, "ringside:batch", NAPI_AUTO_LENGTH, &name);
+  napi_async_init(env, resource, name, &d->async);
   napi_get_uv_event_loop(env, &d->uv);
   d->poll = new uv_poll_t;
   uv_poll_init(d->uv, d->poll, d->loop.event_fd());
   d->poll->data = d;
   uv_poll_start(d->poll, UV_READABLE, [](uv_poll_t* h, int status, int events) {
     auto* dd = (AddonData*)h->data;
-    Napi::HandleScope scope(dd->env);
+    RawScope scope(dd->env);
+    if (!scope.ok) return;
     dd->loop.on_wakeup();
     update_ref(dd);
   });
@@ -174,7 +194,8 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
   d->prepare->data = d;
   uv_prepare_start(d->prepare, [](uv_prepare_t* h) {
     auto* dd = (AddonData*)h->data;
-    Napi::HandleScope scope(dd->env);
+    RawScope scope(dd->env);
+    if (!scope.ok) return;
     dd->loop.on_prepare();
     update_ref(dd);
   });
@@ -272,8 +293,8 @@ void shutdown_loop(AddonData* d) {
   if (!d->inited) return;
   d->loop.destroy();
   close_handles(d);
-  d->on_batch.Reset();
-  d->async.reset();
+  if (d->on_batch) { napi_delete_reference(d->env, d->on_batch); d->on_batch = nullptr; }
+  if (d->async) { napi_async_destroy(d->env, d->async); d->async = nullptr; }
   d->memory.clear();
   d->inited = false;
 }

@@ -1,0 +1,38 @@
+// runWorkers: several io_uring loops (one per thread) share a port with SO_REUSEPORT.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { ioUringUnavailableReason } from '../src/index.js';
+
+const why = ioUringUnavailableReason().why;
+if (why) console.warn(`\n*** workers test SKIPPED (needs io_uring): ${why}\n`);
+
+describe('runWorkers', () => {
+  it.skipIf(!!why)(`two loops on one port both serve connections${why ? ` (SKIPPED: ${why})` : ''}`, async () => {
+    const port = 47000 + Math.floor(Math.random() * 2000);
+    const child = spawn(process.execPath, [fileURLToPath(new URL('./fixtures/workers-server.mjs', import.meta.url))], {
+      env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      const started = await new Promise<{ count: number }>((resolve, reject) => {
+        child.stdout.once('data', (d) => resolve(JSON.parse(String(d))));
+        child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+        setTimeout(() => reject(new Error('server did not start in 10 s')), 10_000);
+      });
+      expect(started.count).toBe(2);
+      // New connections are spread by the kernel's SO_REUSEPORT hash; within a bounded number both loops answer.
+      const seen = new Set<string>();
+      const deadline = Date.now() + 10_000;
+      for (let i = 0; i < 400 && seen.size < 2 && Date.now() < deadline; i++) {
+        try {
+          const r = await fetch(`http://127.0.0.1:${port}/`, { headers: { connection: 'close' } });
+          seen.add(await r.text());
+        } catch { await new Promise((r) => setTimeout(r, 20)); }
+      }
+      expect([...seen].sort()).toEqual(['0', '1']);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+  });
+});
