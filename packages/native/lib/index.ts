@@ -78,6 +78,9 @@ export const Op = {
   DISCARD_BODY: 9,
 } as const;
 
+/** Flag on a WRITE record: the response it ends is complete (saves a RESPONSE_DONE record). */
+export const OP_FLAG_RESPONSE_DONE = 0x100;
+
 export const SLOT_BITS = 20;
 export const slotOf = (id: number): number => id & ((1 << SLOT_BITS) - 1);
 

@@ -18,6 +18,8 @@ constexpr unsigned kOutWords = 4;
 enum Ev : int32_t { EV_OPEN = 1, EV_DATA, EV_END, EV_DRAIN, EV_CLOSE, EV_REQUEST, EV_BODY, EV_BODY_END, EV_HTTP_ERROR, EV_TIMEOUT };
 enum HttpFlag : int32_t { HF_KEEP_ALIVE = 1, HF_CHUNKED = 2, HF_HAS_BODY = 4, HF_EXPECT_CONTINUE = 8, HF_HTTP10 = 16, HF_UPGRADE = 32 };
 enum TimeoutKind : int32_t { TO_HEADERS = 1, TO_IDLE = 2, TO_REQUEST = 3 };
+// A WRITE record with this bit also ends the response (RESPONSE_DONE after the bytes).
+constexpr int32_t kOpFlagResponseDone = 0x100;
 enum OutOp : int32_t { OP_WRITE = 1, OP_WRITE_WANT_DRAIN, OP_END, OP_END_CLOSE, OP_DESTROY, OP_PAUSE, OP_RESUME, OP_RESPONSE_DONE, OP_DISCARD_BODY };
 
 // Connection id: slot in the low 20 bits, generation above. A stale id (old

@@ -648,15 +648,17 @@ void Loop::flush_out() {
     const int32_t* r = out + kOutHeaderWords + (size_t)i * kOutWords;
     Connection* c = lookup((uint32_t)r[1]);
     if (!c || c->state != ConnState::Open) continue;
-    switch (r[0]) {
+    const int32_t op = r[0] & ~kOpFlagResponseDone;
+    switch (op) {
       case OP_WRITE:
       case OP_WRITE_WANT_DRAIN: {
         uint32_t off = (uint32_t)r[2], len = (uint32_t)r[3];
         if ((uint64_t)off + len <= mem_.out_data_cap) queue_send(*c, mem_.out_data + off, len);
-        if (r[0] == OP_WRITE_WANT_DRAIN) {
+        if (op == OP_WRITE_WANT_DRAIN) {
           c->want_drain = true;
           if (!c->send_inflight && c->queued() == 0) after_queue_empty(*c);
         }
+        if ((r[0] & kOpFlagResponseDone) && c->http && c->state == ConnState::Open) http_response_done(*c);
         break;
       }
       case OP_END:

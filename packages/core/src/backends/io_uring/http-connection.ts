@@ -14,5 +14,8 @@ export class HttpConnection {
   /** Bytes written to the output area during `epoch` (not yet taken by native). */
   unflushed = 0;
   epoch = -1;
+  /** The last request's URL and header values (by position), reused when the bytes repeat. */
+  lastUrl: string | undefined = undefined;
+  readonly lastValues: string[] = [];
   constructor(readonly id: number, readonly remoteAddress: string, readonly remotePort: number) {}
 }

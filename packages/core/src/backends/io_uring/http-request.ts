@@ -3,7 +3,7 @@ import { FIELD_WORDS, HttpFlag } from '@ringside/native';
 import type { IncomingHeaders, RawRequest } from '../../http-types.js';
 import type { NativeLoop } from './native-loop.js';
 import type { HttpConnection } from './http-connection.js';
-import { headerNameAt } from './http-strings.js';
+import { headerNameAt, latin1At } from './http-strings.js';
 
 // Repeated fields node keeps only the first of (RFC 9110 singletons).
 const SINGLETONS = new Set([
@@ -12,8 +12,12 @@ const SINGLETONS = new Set([
   'server', 'user-agent',
 ]);
 
-/** Build node-style headers (lower-case names) from the field records of one request. */
-export function buildHeaders(loop: NativeLoop, first: number, count: number): IncomingHeaders {
+/**
+ * Build node-style headers (lower-case names) from the field records of one
+ * request. `previous` holds the values of the connection's last request by
+ * position, reused when the bytes repeat (and updated).
+ */
+export function buildHeaders(loop: NativeLoop, first: number, count: number, previous: string[]): IncomingHeaders {
   const headers: IncomingHeaders = {};
   const fields = loop.fields;
   const data = loop.eventData;
@@ -22,7 +26,8 @@ export function buildHeaders(loop: NativeLoop, first: number, count: number): In
     const nameOff = fields[f]!;
     const name = headerNameAt(data, nameOff, fields[f + 1]!);
     const valueOff = fields[f + 2]!;
-    const value = data.latin1Slice(valueOff, valueOff + fields[f + 3]!);
+    const value = latin1At(data, valueOff, fields[f + 3]!, previous[i]);
+    if (i < 32) previous[i] = value;
     const prev = headers[name];
     if (prev === undefined) {
       headers[name] = name === 'set-cookie' ? [value] : value;

@@ -6,6 +6,7 @@
 import type { OutgoingHeaders, RawResponse } from '../../http-types.js';
 import type { UringRequest } from './http-request.js';
 import type { HttpConnection } from './http-connection.js';
+import { byteLengthOf } from './http-strings.js';
 import { bodyless, dateHeader, renderHeaders, statusLine } from './http-serialize.js';
 
 export interface ResponseOwner {
@@ -66,7 +67,7 @@ export class UringResponse implements RawResponse {
     if (this.finished || this.started) throw new Error('Response already started; send() must be the only write of a response');
     if (this.aborted) { this.started = this.finished = true; return; }
     let length = 0;
-    if (body !== null) length = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+    if (body !== null) length = typeof body === 'string' ? byteLengthOf(body) : body.byteLength;
     // Render first: a bad status or header throws here and leaves the response usable.
     const head = this.framing(status, headers, body === null && this.isHeadRequest ? -2 : length);
     this.started = true;

@@ -48,3 +48,28 @@ export function headerNameAt(data: Buffer, off: number, len: number): string {
   }
   return data.latin1Slice(off, off + len).toLowerCase();
 }
+
+/** True when data[off, off+len) holds exactly the one-byte string `s`. */
+export function sameBytes(data: Buffer, off: number, len: number, s: string): boolean {
+  if (s.length !== len) return false;
+  for (let i = 0; i < len; i++) if (data[off + i] !== s.charCodeAt(i)) return false;
+  return true;
+}
+
+/**
+ * The string at data[off, off+len), reusing `previous` when the bytes are the
+ * same: on a keep-alive connection the URL and most header values repeat, and
+ * comparing a few bytes in JS is cheaper than a slice through C++.
+ */
+export function latin1At(data: Buffer, off: number, len: number, previous: string | undefined): string {
+  if (previous !== undefined && len <= 256 && sameBytes(data, off, len, previous)) return previous;
+  return data.latin1Slice(off, off + len);
+}
+
+/** UTF-8 byte length of a string, without a C++ call for short ASCII ones. */
+export function byteLengthOf(s: string): number {
+  const n = s.length;
+  if (n > 128) return Buffer.byteLength(s);
+  for (let i = 0; i < n; i++) if (s.charCodeAt(i) > 0x7f) return Buffer.byteLength(s);
+  return n;
+}

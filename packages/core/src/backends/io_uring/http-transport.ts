@@ -12,7 +12,7 @@ import { buildHeaders, UringRequest, type RequestOwner } from './http-request.js
 import { UringResponse, type ResponseOwner } from './http-response.js';
 import { listenOptions, toAddressInfo } from './listen.js';
 import { HttpConnection } from './http-connection.js';
-import { methodAt } from './http-strings.js';
+import { latin1At, methodAt } from './http-strings.js';
 
 const HIGH_WATER_MARK = 64 * 1024;
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
@@ -122,8 +122,9 @@ class UringHttpTransport implements HttpTransport, LoopClient, ResponseOwner, Re
     const mOff = ev[at + 2]!;
     const method = methodAt(data, mOff, ev[at + 3]!);
     const uOff = ev[at + 4]!;
-    const url = data.latin1Slice(uOff, uOff + ev[at + 5]!);
-    const headers = buildHeaders(this.loop, ev[at + 6]!, ev[at + 7]!);
+    const url = latin1At(data, uOff, ev[at + 5]!, conn.lastUrl);
+    conn.lastUrl = url;
+    const headers = buildHeaders(this.loop, ev[at + 6]!, ev[at + 7]!, conn.lastValues);
     const lo = ev[at + 9]! >>> 0;
     const hi = ev[at + 10]!;
     const contentLength = hi < 0 ? -1 : hi * 4294967296 + lo;
@@ -208,7 +209,7 @@ class UringHttpTransport implements HttpTransport, LoopClient, ResponseOwner, Re
     let head: UringResponse | undefined = res;
     while (head && head.finished && conn.queue[0] === head) {
       conn.queue.shift();
-      this.loop.op(conn.id, Op.RESPONSE_DONE);
+      this.loop.responseDone(conn.id);
       head.close(false);
       if (!head.keepAlive) {
         conn.closing = true;

@@ -5,7 +5,7 @@
  * native side drains after every batch and before libuv sleeps.
  */
 import { errnoName } from './errors.js';
-import { EVENT_WORDS, Ev, OUT_HEADER_WORDS, OUT_WORDS, Op, slotOf, type Binding } from '@ringside/native';
+import { EVENT_WORDS, Ev, OP_FLAG_RESPONSE_DONE, OUT_HEADER_WORDS, OUT_WORDS, Op, slotOf, type Binding } from '@ringside/native';
 
 export interface LoopClient {
   /** A connection was accepted on one of this client's listeners. */
@@ -184,6 +184,20 @@ export class NativeLoop {
   op(id: number, op: number): void {
     if (!this.room(0)) { this.binding.flush(); this.room(0); }
     this.record(op, id, 0, 0);
+  }
+
+  /** RESPONSE_DONE, folded into the connection's last WRITE record when it is the newest one. */
+  responseDone(id: number): void {
+    const out = this.out;
+    const n = out[0]!;
+    if (n > 0) {
+      const at = OUT_HEADER_WORDS + (n - 1) * OUT_WORDS;
+      if (out[at + 1] === id && (out[at] === Op.WRITE || out[at] === Op.WRITE_WANT_DRAIN)) {
+        out[at] = out[at]! | OP_FLAG_RESPONSE_DONE;
+        return;
+      }
+    }
+    this.op(id, Op.RESPONSE_DONE);
   }
 
   /** Bytes queued natively for a connection (excluding what sits in the output area). */
