@@ -21,6 +21,58 @@ export interface ResponseOwner {
 
 const CRLF = '\r\n';
 
+/** The last string response, whole: servers often answer the same bytes again and again. */
+const lastResponse = {
+  status: 0,
+  body: null as string | null,
+  headRequest: false,
+  version: '',
+  date: '',
+  keys: [] as string[],
+  values: [] as unknown[],
+  keepAlive: false,
+  userKeepAlive: true,
+  noBody: false,
+  bytes: '',
+};
+
+function sameHeaders(headers: OutgoingHeaders, keys: string[], values: unknown[]): boolean {
+  let i = 0;
+  for (const k in headers) {
+    const v = headers[k];
+    if (v === undefined) continue;
+    if (i >= keys.length || keys[i] !== k || values[i] !== v) return false;
+    i++;
+  }
+  return i === keys.length;
+}
+
+function remember(status: number, headers: OutgoingHeaders, body: string, res: UringResponse, bytes: string): void {
+  const c = lastResponse;
+  const keys: string[] = [];
+  const values: unknown[] = [];
+  let userKeepAlive = true;
+  for (const k in headers) {
+    const v = headers[k];
+    if (v === undefined) continue;
+    if (typeof v === 'object') return;  // arrays: not worth comparing
+    if (k.length === 10 && k.toLowerCase() === 'connection' && String(v).toLowerCase() === 'close') userKeepAlive = false;
+    keys.push(k);
+    values.push(v);
+  }
+  c.status = status;
+  c.body = body;
+  c.headRequest = res.isHeadRequestResponse;
+  c.version = res.req.httpVersion;
+  c.date = dateHeader();
+  c.keys = keys;
+  c.values = values;
+  c.keepAlive = res.keepAlive;
+  c.userKeepAlive = userKeepAlive;
+  c.noBody = res.noBodyResponse;
+  c.bytes = bytes;
+}
+
 export class UringResponse implements RawResponse {
   finished = false;
   aborted = false;
@@ -29,6 +81,8 @@ export class UringResponse implements RawResponse {
   keepAlive = true;
   private chunked = false;
   private noBody = false;
+  get isHeadRequestResponse(): boolean { return this.isHeadRequest; }
+  get noBodyResponse(): boolean { return this.noBody; }
   private held: (string | Uint8Array)[] | null = null;
   private heldBytes = 0;
   private drainCbs: (() => void)[] | null = null;
@@ -66,14 +120,31 @@ export class UringResponse implements RawResponse {
   send(status: number, headers: OutgoingHeaders, body: Buffer | string | null): void {
     if (this.finished || this.started) throw new Error('Response already started; send() must be the only write of a response');
     if (this.aborted) { this.started = this.finished = true; return; }
+    // The same answer as the previous one (same status, headers, string body, framing, Date second): reuse its bytes.
+    const c = lastResponse;
+    if (status === c.status && (body === null || typeof body === 'string') && body === c.body && this.isHeadRequest === c.headRequest &&
+      this.req.httpVersion === c.version && dateHeader() === c.date && sameHeaders(headers, c.keys, c.values)) {
+      const keepAlive = this.owner.mayKeepAlive(this) && c.userKeepAlive;
+      if (keepAlive === c.keepAlive) {
+        this.keepAlive = keepAlive;
+        this.noBody = c.noBody;
+        this.started = true;
+        this.out(c.bytes, false);
+        this.finish();
+        return;
+      }
+    }
     let length = 0;
     if (body !== null) length = typeof body === 'string' ? byteLengthOf(body) : body.byteLength;
     // Render first: a bad status or header throws here and leaves the response usable.
     const head = this.framing(status, headers, body === null && this.isHeadRequest ? -2 : length);
     this.started = true;
     if (body === null || this.noBody || length === 0) this.out(head, false);
-    else if (typeof body === 'string') this.out(head + body, false);
-    else { this.out(head, false); this.out(body, false); }
+    else if (typeof body === 'string') {
+      const bytes = head + body;
+      this.out(bytes, false);
+      remember(status, headers, body, this, bytes);
+    } else { this.out(head, false); this.out(body, false); }
     this.finish();
   }
 
