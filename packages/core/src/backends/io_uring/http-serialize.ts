@@ -28,29 +28,7 @@ export function dateHeader(): string {
   return dateLine;
 }
 
-// A header name is a token; a value has no CR, LF or NUL (response splitting).
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const BAD_VALUE = /[\r\n\0]/;
-// Names and values already checked: apps send the same few again and again.
-const goodNames = new Set<string>();
-const goodValues = new Set<string>();
-const CACHE_MAX = 4096;
-
-function checkName(name: string): void {
-  if (goodNames.has(name)) return;
-  if (!TOKEN.test(name)) throw new TypeError(`Invalid header name ${JSON.stringify(name)}: header names must be HTTP tokens`);
-  if (goodNames.size >= CACHE_MAX) goodNames.clear();
-  goodNames.add(name);
-}
-
-function checkValue(name: string, value: string): void {
-  if (goodValues.has(value)) return;
-  if (BAD_VALUE.test(value)) throw new TypeError(`Invalid value for header "${name}": CR, LF and NUL are not allowed`);
-  if (value.length <= 256) {
-    if (goodValues.size >= CACHE_MAX) goodValues.clear();
-    goodValues.add(value);
-  }
-}
+import { checkName, checkValue } from '../../http-validate.js';
 
 export interface HeaderScan {
   text: string;

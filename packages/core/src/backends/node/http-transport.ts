@@ -10,6 +10,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type net from 'node:net';
 import type { HttpLimits, HttpTransport, HttpTransportOptions, IncomingHeaders, OutgoingHeaders, RawRequest, RawResponse } from '../../http-types.js';
 import type { AddressInfo, CloseOptions, ListenOptions, ServerStats } from '../../types.js';
+import { validateResponse } from '../../http-validate.js';
 import { errorResponse, transportErrors, type TransportError } from '../../http-errors.js';
 import { listenOptions } from '../io_uring/listen.js';
 
@@ -192,6 +193,7 @@ class NodeResponse implements RawResponse {
 
   send(status: number, headers: OutgoingHeaders, body: Buffer | string | null): void {
     if (this.finished || this.started) throw new Error('Response already started; send() must be the only write of a response');
+    if (!this.aborted) validateResponse(status, headers);
     this.started = true;
     this.finished = true;
     if (this.aborted) return;
@@ -209,6 +211,7 @@ class NodeResponse implements RawResponse {
 
   writeHead(status: number, headers: OutgoingHeaders): void {
     if (this.finished || this.started) throw new Error('Response already started');
+    if (!this.aborted) validateResponse(status, headers);
     this.started = true;
     if (this.aborted) return;
     this.owner.prepare(this);
