@@ -1,6 +1,7 @@
 /** Status lines and header blocks for responses written by the io_uring transport. */
 import { STATUS_CODES } from 'node:http';
 import type { OutgoingHeaders } from '../../http-types.js';
+import { checkName, checkValue } from '../../http-validate.js';
 
 const statusLines: string[] = [];
 export function statusLine(status: number): string {
@@ -27,8 +28,6 @@ export function dateHeader(): string {
   }
   return dateLine;
 }
-
-import { checkName, checkValue } from '../../http-validate.js';
 
 export interface HeaderScan {
   text: string;
