@@ -5,12 +5,13 @@
  */
 import { Ev, Op, Timeout, type Binding } from '@ringside/native';
 import type { HttpLimits, HttpTransport, HttpTransportOptions } from '../../http-types.js';
-import type { AddressInfo, CloseOptions, ListenOptions, ServerStats } from '../../types.js';
+import type { AddressInfo, ListenOptions } from '../../types.js';
 import { errorResponse, transportErrors, type TransportError } from '../../http-errors.js';
-import { threadLoop, type LoopClient, type NativeLoop } from './native-loop.js';
+import { threadLoop } from './native-loop.js';
+import { UringServer } from './uring-server.js';
 import { buildHeaders, UringRequest, type RequestOwner } from './http-request.js';
 import { UringResponse, type ResponseOwner } from './http-response.js';
-import { listenOptions, toAddressInfo } from './listen.js';
+import { listenOptions } from './listen.js';
 import { HttpConnection } from './http-connection.js';
 import { latin1At, methodAt } from './http-strings.js';
 
@@ -23,28 +24,22 @@ const BODY_ERRORS: Record<number, TransportError> = {
   8: transportErrors.badChunk,
 };
 
-class UringHttpTransport implements HttpTransport, LoopClient, ResponseOwner, RequestOwner {
+class UringHttpTransport extends UringServer implements HttpTransport, ResponseOwner, RequestOwner {
   readonly backend = 'io_uring' as const;
-  private readonly loop: NativeLoop;
   private readonly conns = new Map<number, HttpConnection>();
-  private listenerId = -1;
-  private addr: AddressInfo | null = null;
-  private acquired = false;
-  private closing: { resolve: () => void; timer?: NodeJS.Timeout } | null = null;
-  private closePromise: Promise<void> | null = null;
-  private accepted = 0;
-  private lastStats: ServerStats | null = null;
 
   constructor(binding: Binding, private readonly options: HttpTransportOptions, readonly limits: HttpLimits, readonly backendReason: string) {
-    this.loop = threadLoop(binding);
+    super(threadLoop(binding));
     if (limits.maxHeaderSize > 1024 * 1024) throw new RangeError(`Option "maxHeaderSize" must be at most 1 MiB on the io_uring backend, got ${limits.maxHeaderSize}`);
   }
 
+  protected get openCount(): number {
+    return this.conns.size;
+  }
+
   async listen(options: ListenOptions = {}): Promise<AddressInfo> {
-    if (this.listenerId >= 0) throw new Error('Server is already listening');
-    if (this.closePromise) throw new Error('Server is closed; create a new one to listen again');
     const l = this.limits;
-    const opts = listenOptions(options, {
+    return this.bind(listenOptions(options, {
       maxHeaderSize: l.maxHeaderSize,
       maxHeaders: l.maxHeaders,
       maxUrlLength: l.maxUrlLength,
@@ -52,23 +47,7 @@ class UringHttpTransport implements HttpTransport, LoopClient, ResponseOwner, Re
       headersTimeout: l.headersTimeout,
       requestTimeout: l.requestTimeout,
       keepAliveTimeout: l.keepAliveTimeout,
-    });
-    this.loop.acquire({});
-    this.acquired = true;
-    try {
-      const r = this.loop.listen(this, opts);
-      this.listenerId = r.id;
-      this.addr = toAddressInfo(r);
-    } catch (e) {
-      this.acquired = false;
-      this.loop.release();
-      throw e;
-    }
-    return this.addr;
-  }
-
-  address(): AddressInfo | null {
-    return this.addr;
+    }), {});
   }
 
   // ---- events ----------------------------------------------------------------
@@ -176,7 +155,7 @@ class UringHttpTransport implements HttpTransport, LoopClient, ResponseOwner, Re
     conn.bodyReq = null;
     for (const r of conn.queue) r.close(true);
     conn.queue.length = 0;
-    if (this.closing && this.conns.size === 0) this.finishClose();
+    this.connectionGone();
   }
 
   // ---- ResponseOwner -----------------------------------------------------------
@@ -263,54 +242,18 @@ class UringHttpTransport implements HttpTransport, LoopClient, ResponseOwner, Re
 
   // ---- close ---------------------------------------------------------------------
 
-  close(options: CloseOptions = {}): Promise<void> {
-    if (this.closePromise) {
-      if (options.force) for (const c of this.conns.values()) this.loop.op(c.id, Op.DESTROY);
-      return this.closePromise;
+  protected beginClose(force: boolean): void {
+    for (const c of this.conns.values()) {
+      // Idle keep-alive connections close now; busy ones after their last response.
+      if (force || c.queue.length === 0) {
+        c.closing = true;
+        this.loop.op(c.id, force ? Op.DESTROY : Op.END_CLOSE);
+      }
     }
-    this.closePromise = new Promise<void>((resolve) => {
-      this.closing = { resolve };
-      if (this.listenerId >= 0) this.loop.closeListener(this.listenerId);
-      this.listenerId = -1;
-      for (const c of this.conns.values()) {
-        // Idle keep-alive connections close now; busy ones after their last response.
-        if (options.force || c.queue.length === 0) {
-          c.closing = true;
-          this.loop.op(c.id, options.force ? Op.DESTROY : Op.END_CLOSE);
-        }
-      }
-      if (!options.force && options.timeout !== undefined && this.conns.size > 0) {
-        this.closing.timer = setTimeout(() => { for (const c of this.conns.values()) this.loop.op(c.id, Op.DESTROY); }, options.timeout);
-      }
-      if (this.conns.size === 0) this.finishClose();
-    });
-    return this.closePromise;
   }
 
-  private finishClose(): void {
-    const closing = this.closing;
-    if (!closing) return;
-    if (closing.timer) clearTimeout(closing.timer);
-    this.closing = null;
-    this.lastStats = this.stats();
-    this.addr = null;
-    if (this.acquired) { this.acquired = false; this.loop.release(); }
-    closing.resolve();
-  }
-
-  stats(): ServerStats {
-    if (!this.acquired && this.lastStats) return this.lastStats;
-    const n = this.acquired ? this.loop.binding.stats() : null;
-    return {
-      backend: 'io_uring',
-      connections: this.conns.size,
-      accepted: this.accepted,
-      bytesRead: n?.bytesRead ?? 0,
-      bytesWritten: n?.bytesWritten ?? 0,
-      enobufs: n?.enobufs ?? 0,
-      batches: n?.batches ?? 0,
-      events: n?.events ?? 0,
-    };
+  protected destroyAll(): void {
+    for (const c of this.conns.values()) this.loop.op(c.id, Op.DESTROY);
   }
 }
 

@@ -4,10 +4,11 @@
  * output area.
  */
 import { Ev, Op, type Binding } from '@ringside/native';
-import type { AddressInfo, CloseOptions, ListenOptions, ServerStats, TcpConnection, TcpServer, TcpServerOptions } from '../../types.js';
-import { threadLoop, type LoopClient, type NativeLoop } from './native-loop.js';
+import type { AddressInfo, ListenOptions, TcpConnection, TcpServer, TcpServerOptions } from '../../types.js';
+import { threadLoop, type NativeLoop } from './native-loop.js';
+import { UringServer } from './uring-server.js';
 import { errnoError } from './errors.js';
-import { listenOptions, toAddressInfo } from './listen.js';
+import { listenOptions } from './listen.js';
 
 const DEFAULT_HWM = 64 * 1024;
 
@@ -30,14 +31,14 @@ class UringConnection implements TcpConnection {
   ) {}
 
   get bufferedAmount(): number {
-    const loop = this.server.loop;
+    const loop = this.server.nativeLoop;
     const unflushed = this.epoch === loop.epoch && loop.out[0]! > 0 ? this.unflushed : 0;
     return loop.queuedFor(this.id) + unflushed;
   }
 
   write(data: Uint8Array | string): boolean {
     if (this.closed || this.ended) return false;
-    const loop = this.server.loop;
+    const loop = this.server.nativeLoop;
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
     const before = this.bufferedAmount;
     const full = before + bytes.byteLength >= this.server.highWaterMark;
@@ -52,25 +53,25 @@ class UringConnection implements TcpConnection {
     if (this.closed || this.ended) return;
     if (data !== undefined) this.write(data);
     this.ended = true;
-    this.server.loop.op(this.id, Op.END);
+    this.server.nativeLoop.op(this.id, Op.END);
   }
 
   destroy(): void {
     if (this.closed) return;
     this.closed = true;
-    this.server.loop.op(this.id, Op.DESTROY);
+    this.server.nativeLoop.op(this.id, Op.DESTROY);
   }
 
   pause(): void {
     if (this.paused || this.closed) return;
     this.paused = true;
-    this.server.loop.op(this.id, Op.PAUSE);
+    this.server.nativeLoop.op(this.id, Op.PAUSE);
   }
 
   resume(): void {
     if (!this.paused || this.closed) return;
     this.paused = false;
-    this.server.loop.op(this.id, Op.RESUME);
+    this.server.nativeLoop.op(this.id, Op.RESUME);
     const held = this.held;
     if (held) {
       this.held = null;
@@ -79,53 +80,45 @@ class UringConnection implements TcpConnection {
   }
 }
 
-class UringTcpServer implements TcpServer, LoopClient {
+class UringTcpServer extends UringServer implements TcpServer {
   readonly backend = 'io_uring' as const;
-  readonly loop: NativeLoop;
   readonly highWaterMark: number;
   private readonly conns = new Map<number, UringConnection>();
-  private listenerId = -1;
-  private addr: AddressInfo | null = null;
-  private closing: { resolve: () => void; timer?: NodeJS.Timeout } | null = null;
-  private closePromise: Promise<void> | null = null;
-  private acquired = false;
-  private counters = { accepted: 0, bytesRead: 0, bytesWritten: 0 };
 
   constructor(binding: Binding, private readonly options: TcpServerOptions, readonly backendReason: string) {
-    this.loop = threadLoop(binding);
+    super(threadLoop(binding));
     this.highWaterMark = options.highWaterMark ?? DEFAULT_HWM;
+  }
+
+  /** The loop, for this server's connections. */
+  get nativeLoop(): NativeLoop {
+    return this.loop;
   }
 
   get connections(): number {
     return this.conns.size;
   }
 
-  async listen(options: ListenOptions = {}): Promise<AddressInfo> {
-    if (this.listenerId >= 0) throw new Error('Server is already listening; create another server to listen on a second address');
-    if (this.closePromise) throw new Error('Server is closed; create a new one to listen again');
-    const opts = listenOptions(options, null);
-    this.loop.acquire({ bufferCount: this.options.bufferCount, bufferSize: this.options.bufferSize });
-    this.acquired = true;
-    try {
-      const r = this.loop.listen(this, opts);
-      this.listenerId = r.id;
-      this.addr = toAddressInfo(r);
-    } catch (e) {
-      this.acquired = false;
-      this.loop.release();
-      throw e;
-    }
-    return this.addr;
+  protected get openCount(): number {
+    return this.conns.size;
   }
 
-  address(): AddressInfo | null {
-    return this.addr;
+  async listen(options: ListenOptions = {}): Promise<AddressInfo> {
+    return this.bind(listenOptions(options, null), { bufferCount: this.options.bufferCount, bufferSize: this.options.bufferSize });
+  }
+
+  protected beginClose(force: boolean): void {
+    if (force) this.destroyAll();
+  }
+
+  protected destroyAll(): void {
+    for (const c of this.conns.values()) c.destroy();
   }
 
   onOpen(id: number, address: string, port: number, family: 4 | 6): void {
     const conn = new UringConnection(id, address, port, family === 6 ? 'IPv6' : 'IPv4', this);
     this.conns.set(id, conn);
-    this.counters.accepted++;
+    this.accepted++;
     if (this.closing) { conn.destroy(); return; }
     this.options.onOpen?.(conn);
   }
@@ -144,7 +137,6 @@ class UringTcpServer implements TcpServer, LoopClient {
       case Ev.DATA: {
         const off = ev[at + 2]!;
         const len = ev[at + 3]!;
-        this.counters.bytesRead += len;
         // The callee owns it: copy out of the shared batch memory.
         const chunk = Buffer.allocUnsafe(len);
         this.loop.eventData.copy(chunk, 0, off, off + len);
@@ -163,53 +155,10 @@ class UringTcpServer implements TcpServer, LoopClient {
         const err = ev[at + 2]!;
         conn.closed = true;
         this.options.onClose?.(conn, err < 0 ? errnoError(err, 'recv') : undefined);
-        if (this.closing && this.conns.size === 0) this.finishClose();
+        this.connectionGone();
         break;
       }
     }
-  }
-
-  close(options: CloseOptions = {}): Promise<void> {
-    if (this.closePromise) {
-      if (options.force) for (const c of this.conns.values()) c.destroy();
-      return this.closePromise;
-    }
-    this.closePromise = new Promise<void>((resolve) => {
-      this.closing = { resolve };
-      if (this.listenerId >= 0) this.loop.closeListener(this.listenerId);
-      this.listenerId = -1;
-      if (options.force) for (const c of this.conns.values()) c.destroy();
-      else if (options.timeout !== undefined && this.conns.size > 0) {
-        this.closing.timer = setTimeout(() => { for (const c of this.conns.values()) c.destroy(); }, options.timeout);
-      }
-      if (this.conns.size === 0) this.finishClose();
-    });
-    return this.closePromise;
-  }
-
-  private finishClose(): void {
-    const closing = this.closing;
-    if (!closing) return;
-    if (closing.timer) clearTimeout(closing.timer);
-    this.closing = null;
-    this.addr = null;
-    if (this.acquired) { this.acquired = false; this.loop.release(); }
-    closing.resolve();
-  }
-
-  stats(): ServerStats {
-    // Byte counters are per loop (shared by the servers of this thread).
-    const n = this.acquired ? this.loop.binding.stats() : null;
-    return {
-      backend: 'io_uring',
-      connections: this.conns.size,
-      accepted: this.counters.accepted,
-      bytesRead: n ? n.bytesRead : this.counters.bytesRead,
-      bytesWritten: n ? n.bytesWritten : 0,
-      enobufs: n ? n.enobufs : 0,
-      batches: n ? n.batches : 0,
-      events: n ? n.events : 0,
-    };
   }
 }
 
