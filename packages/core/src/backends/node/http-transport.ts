@@ -10,9 +10,9 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type net from 'node:net';
 import type { HttpLimits, HttpTransport, HttpTransportOptions, IncomingHeaders, OutgoingHeaders, RawRequest, RawResponse } from '../../http-types.js';
 import type { AddressInfo, CloseOptions, ListenOptions, ServerStats } from '../../types.js';
+import { listenServer } from './listen.js';
 import { validateResponse } from '../../http-validate.js';
 import { errorResponse, transportErrors, type TransportError } from '../../http-errors.js';
-import { listenOptions } from '../io_uring/listen.js';
 
 const HIGH_WATER_MARK = 64 * 1024;
 /** After our FIN, read and drop for this long before closing, so unread input never turns into an RST. */
@@ -303,35 +303,21 @@ class NodeHttpTransport implements HttpTransport {
     this.server.on('clientError', (err: Error, socket: net.Socket) => this.onClientError(err, socket));
   }
 
-  listen(options: ListenOptions = {}): Promise<AddressInfo> {
-    if (this.listening) return Promise.reject(new Error('Server is already listening'));
-    if (this.closePromise) return Promise.reject(new Error('Server is closed; create a new one to listen again'));
-    let opts;
-    try {
-      opts = listenOptions(options, null);
-    } catch (e) {
-      return Promise.reject(e);
-    }
+  async listen(options: ListenOptions = {}): Promise<AddressInfo> {
+    if (this.listening) throw new Error('Server is already listening');
+    if (this.closePromise) throw new Error('Server is closed; create a new one to listen again');
     this.listening = true;
-    return new Promise<AddressInfo>((resolve, reject) => {
-      const onError = (err: Error): void => {
-        this.listening = false;
-        reject(err);
-      };
-      this.server.once('error', onError);
-      // reusePort: honoured by node:net from Node 22.12 / 23.1, ignored before (no SO_REUSEPORT on Node 20).
-      this.server.listen({ port: opts.port, host: opts.host, backlog: opts.backlog, ipv6Only: opts.ipv6Only, reusePort: opts.reusePort }, () => {
-        this.server.off('error', onError);
-        this.server.on('error', onServerError);
-        const a = this.server.address() as net.AddressInfo;
-        this.addr = { address: a.address, port: a.port, family: a.family === 'IPv6' || (a.family as unknown) === 6 ? 'IPv6' : 'IPv4' };
-        if (this.limits.requestTimeout > 0) {
-          this.sweep = setInterval(() => this.sweepRequests(), checkInterval(this.limits));
-          this.sweep.unref();
-        }
-        resolve(this.addr);
-      });
-    });
+    try {
+      this.addr = await listenServer(this.server, options);
+    } catch (e) {
+      this.listening = false;
+      throw e;
+    }
+    if (this.limits.requestTimeout > 0) {
+      this.sweep = setInterval(() => this.sweepRequests(), checkInterval(this.limits));
+      this.sweep.unref();
+    }
+    return this.addr;
   }
 
   address(): AddressInfo | null {
@@ -647,9 +633,6 @@ class NodeHttpTransport implements HttpTransport {
 }
 
 /** Errors of a listening server (accept failing, e.g. EMFILE) must not crash the process. */
-function onServerError(err: Error): void {
-  process.emitWarning(`ringside: server error: ${err.message}`);
-}
 
 /** Bytes handed to the kernel: node's bytesWritten also counts what is still queued. */
 function sentBytes(socket: net.Socket): number {

@@ -5,7 +5,7 @@
  */
 import net from 'node:net';
 import type { AddressInfo, CloseOptions, ListenOptions, ServerStats, TcpConnection, TcpServer, TcpServerOptions } from '../../types.js';
-import { listenOptions } from '../io_uring/listen.js';
+import { listenServer } from './listen.js';
 
 const DEFAULT_HWM = 64 * 1024;
 
@@ -85,34 +85,17 @@ class NodeTcpServer implements TcpServer {
     return this.conns.size;
   }
 
-  listen(options: ListenOptions = {}): Promise<AddressInfo> {
-    if (this.listening) return Promise.reject(new Error('Server is already listening; create another server to listen on a second address'));
-    if (this.closePromise) return Promise.reject(new Error('Server is closed; create a new one to listen again'));
-    let opts;
-    try {
-      opts = listenOptions(options, null);
-    } catch (e) {
-      return Promise.reject(e);
-    }
+  async listen(options: ListenOptions = {}): Promise<AddressInfo> {
+    if (this.listening) throw new Error('Server is already listening; create another server to listen on a second address');
+    if (this.closePromise) throw new Error('Server is closed; create a new one to listen again');
     this.listening = true;
-    return new Promise<AddressInfo>((resolve, reject) => {
-      const onError = (err: Error): void => {
-        this.listening = false;
-        reject(err);
-      };
-      this.server.once('error', onError);
-      // reusePort: node:net honours it from Node 22.12 / 23.1 and ignores it
-      // before (Node 20 has no SO_REUSEPORT). Passed through so newer Nodes get
-      // it; on Node 20 a second listener on the same port fails with EADDRINUSE.
-      this.server.listen({ port: opts.port, host: opts.host, backlog: opts.backlog, ipv6Only: opts.ipv6Only, reusePort: opts.reusePort }, () => {
-        this.server.off('error', onError);
-        // Later errors of the listening socket (accept failing, e.g. EMFILE) must not crash the process.
-        this.server.on('error', (err) => process.emitWarning(`ringside: server error: ${err.message}`));
-        const a = this.server.address() as net.AddressInfo;
-        this.addr = { address: a.address, port: a.port, family: familyOf(a.family) };
-        resolve(this.addr);
-      });
-    });
+    try {
+      this.addr = await listenServer(this.server, options);
+    } catch (e) {
+      this.listening = false;
+      throw e;
+    }
+    return this.addr;
   }
 
   address(): AddressInfo | null {
