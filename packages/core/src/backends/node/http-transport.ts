@@ -10,7 +10,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type net from 'node:net';
 import type { HttpLimits, HttpTransport, HttpTransportOptions, IncomingHeaders, OutgoingHeaders, RawRequest, RawResponse } from '../../http-types.js';
 import type { AddressInfo, CloseOptions, ListenOptions, ServerStats } from '../../types.js';
-import { listenServer } from './listen.js';
+import { listenServer, nodeStats, sentBytes } from './server-common.js';
 import { validateResponse } from '../../http-validate.js';
 import { errorResponse, transportErrors, type TransportError } from '../../http-errors.js';
 
@@ -613,30 +613,9 @@ class NodeHttpTransport implements HttpTransport {
   }
 
   stats(): ServerStats {
-    let bytesRead = this.counters.bytesRead;
-    let bytesWritten = this.counters.bytesWritten;
-    for (const c of this.conns) {
-      bytesRead += c.socket.bytesRead;
-      bytesWritten += sentBytes(c.socket);
-    }
-    return {
-      backend: 'node',
-      connections: this.conns.size,
-      accepted: this.counters.accepted,
-      bytesRead,
-      bytesWritten,
-      enobufs: 0,
-      batches: 0,
-      events: 0,
-    };
+    return nodeStats(this.counters, Array.from(this.conns, (c) => c.socket), this.conns.size);
   }
-}
 
-/** Errors of a listening server (accept failing, e.g. EMFILE) must not crash the process. */
-
-/** Bytes handed to the kernel: node's bytesWritten also counts what is still queued. */
-function sentBytes(socket: net.Socket): number {
-  return Math.max(0, socket.bytesWritten - (socket.destroyed ? 0 : socket.writableLength));
 }
 
 function bodyless(status: number): boolean {

@@ -5,7 +5,7 @@
  */
 import net from 'node:net';
 import type { AddressInfo, CloseOptions, ListenOptions, ServerStats, TcpConnection, TcpServer, TcpServerOptions } from '../../types.js';
-import { listenServer } from './listen.js';
+import { listenServer, nodeStats, sentBytes } from './server-common.js';
 
 const DEFAULT_HWM = 64 * 1024;
 
@@ -184,32 +184,9 @@ class NodeTcpServer implements TcpServer {
   }
 
   stats(): ServerStats {
-    let bytesRead = this.counters.bytesRead;
-    let bytesWritten = this.counters.bytesWritten;
-    for (const c of this.conns.values()) {
-      bytesRead += c.socket.bytesRead;
-      bytesWritten += sentBytes(c.socket);
-    }
-    return {
-      backend: 'node',
-      connections: this.conns.size,
-      accepted: this.counters.accepted,
-      bytesRead,
-      bytesWritten,
-      enobufs: 0,
-      batches: 0,
-      events: 0,
-    };
+    return nodeStats(this.counters, Array.from(this.conns.values(), (c) => c.socket), this.conns.size);
   }
-}
 
-/** Bytes handed to the kernel: node's bytesWritten also counts what is still queued. */
-function sentBytes(socket: net.Socket): number {
-  return Math.max(0, socket.bytesWritten - (socket.destroyed ? 0 : socket.writableLength));
-}
-
-function familyOf(family: string | number): 'IPv4' | 'IPv6' {
-  return family === 'IPv6' || family === 6 ? 'IPv6' : 'IPv4';
 }
 
 export function createNodeTcpServer(options: TcpServerOptions, reason: string): TcpServer {

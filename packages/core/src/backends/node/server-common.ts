@@ -1,5 +1,5 @@
 import type net from 'node:net';
-import type { AddressInfo, ListenOptions } from '../../types.js';
+import type { AddressInfo, ListenOptions, ServerStats } from '../../types.js';
 import { listenOptions } from '../io_uring/listen.js';
 
 /**
@@ -21,4 +21,20 @@ export async function listenServer(server: net.Server, options: ListenOptions): 
   });
   const a = server.address() as net.AddressInfo;
   return { address: a.address, port: a.port, family: a.family === 'IPv6' || (a.family as unknown) === 6 ? 'IPv6' : 'IPv4' };
+}
+
+/** Bytes handed to the kernel: node's bytesWritten also counts what is still queued. */
+export function sentBytes(socket: net.Socket): number {
+  return Math.max(0, socket.bytesWritten - (socket.destroyed ? 0 : socket.writableLength));
+}
+
+/** stats() of a node-backend server: counters of closed sockets plus the live ones'. */
+export function nodeStats(counters: { accepted: number; bytesRead: number; bytesWritten: number }, sockets: Iterable<net.Socket>, connections: number): ServerStats {
+  let bytesRead = counters.bytesRead;
+  let bytesWritten = counters.bytesWritten;
+  for (const s of sockets) {
+    bytesRead += s.bytesRead;
+    bytesWritten += sentBytes(s);
+  }
+  return { backend: 'node', connections, accepted: counters.accepted, bytesRead, bytesWritten, enobufs: 0, batches: 0, events: 0 };
 }
