@@ -4,6 +4,7 @@
 // interleaved rounds, server CPU time per message from /proc.
 //   node bench/tcp-echo.js [--seconds 5] [--rounds 3] [--connections 50] [--size 64]
 import { spawn, spawnSync } from 'node:child_process';
+import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { machineInfo, processCpuSeconds } from './lib/measure.js';
@@ -37,8 +38,14 @@ async function round(backend, port) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const results = { io_uring: [], node: [] };
-let port = 46000 + Math.floor(Math.random() * 1000);
-for (let r = 0; r < rounds; r++) for (const b of Object.keys(results)) results[b].push(await round(b, port++));
+// A port the kernel says is free (a random one may be some client's ephemeral port).
+const freePort = () => new Promise((resolve) => {
+  const probe = net.createServer().listen(0, '127.0.0.1', () => {
+    const { port } = probe.address();
+    probe.close(() => resolve(port));
+  });
+});
+for (let r = 0; r < rounds; r++) for (const b of Object.keys(results)) results[b].push(await round(b, await freePort()));
 
 const m = machineInfo();
 console.log(`TCP echo, ${connections} connections, ${size}-byte messages, ${rounds} × ${seconds} s interleaved; ${m.cpuModel ?? ''} ${m.nproc ?? ''} CPUs, kernel ${m.kernel ?? ''}, Node ${process.version}${pin ? ', server CPU 0, client CPU 1' : ', unpinned'}\n`);

@@ -1,5 +1,6 @@
 // runWorkers: several io_uring loops (one per thread) share a port with SO_REUSEPORT.
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ioUringUnavailableReason } from '../src/index.js';
@@ -9,7 +10,13 @@ if (why) console.warn(`\n*** workers test SKIPPED (needs io_uring): ${why}\n`);
 
 describe('runWorkers', () => {
   it.skipIf(!!why)(`two loops on one port both serve connections${why ? ` (SKIPPED: ${why})` : ''}`, async () => {
-    const port = 47000 + Math.floor(Math.random() * 2000);
+    // A port the kernel says is free (a fixed or random one may be some client's ephemeral port).
+    const port = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, '127.0.0.1', () => {
+        const p = (probe.address() as net.AddressInfo).port;
+        probe.close(() => resolve(p));
+      });
+    });
     const child = spawn(process.execPath, [fileURLToPath(new URL('./fixtures/workers-server.mjs', import.meta.url))], {
       env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'inherit'],
     });
