@@ -93,3 +93,41 @@ describe.each(httpBackends())('HTTP pipelining and the transport\'s own answers:
     }
   });
 });
+
+describe.each(httpBackends())('HTTP deep pipelining and paused bodies: $name', (backend) => {
+  it.skipIf(backend.skip)(`${title(backend)}: 300 pipelined requests answered later all come back in order`, async () => {
+    const { transport, port } = await startHttp(backend.name, testHandler);
+    try {
+      const c = await RawClient.connect(port);
+      let batch = '';
+      for (let i = 0; i < 300; i++) batch += GET(`/delay/5?i=${i}`);
+      c.send(batch);
+      await c.until((d) => parseResponses(d).length === 300, 15_000);
+      expect(parseResponses(c.data).map((r) => r.body)).toEqual(Array.from({ length: 300 }, (_, i) => `/delay/5?i=${i}`));
+      c.close();
+    } finally {
+      await transport.close({ force: true });
+    }
+  }, 30_000);
+
+  it.skipIf(backend.skip)(`${title(backend)}: a body paused by the app and resumed from a timer arrives whole, and the next request runs`, async () => {
+    const { transport, port } = await startHttp(backend.name, (req, res) => {
+      if (!req.url.startsWith('/slow')) { testHandler(req, res); return; }
+      const chunks: Buffer[] = [];
+      let paused = false;
+      req.readBody((chunk) => {
+        chunks.push(chunk);
+        if (!paused) { paused = true; req.pauseBody(); setTimeout(() => req.resumeBody(), 100); }
+      }, () => res.send(200, { 'content-type': 'text/plain' }, String(Buffer.concat(chunks).length)), () => {});
+    });
+    try {
+      const c = await RawClient.connect(port);
+      const body = 'x'.repeat(200_000);
+      c.send(`POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n${body}${GET('/after', 'Connection: close\r\n')}`);
+      await c.closedWithin(10_000);
+      expect(parseResponses(c.data).map((r) => r.body)).toEqual(['200000', 'GET /after']);
+    } finally {
+      await transport.close({ force: true });
+    }
+  });
+});

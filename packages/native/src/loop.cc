@@ -204,6 +204,12 @@ void Loop::on_prepare() {
   flush_out();
   if (!deferred_.empty() || !batch_.empty()) deliver();
   if (ring_.ready() && (ring_.pending_sqes() || !kicks_.empty())) submit(false);
+  // Input parked by a resume() or a finished response is parsed in a turn;
+  // with no network event coming to start one, start it ourselves.
+  if (!waiting_.empty()) {
+    uint64_t one = 1;
+    if (::write(event_fd_, &one, sizeof one) < 0) {}
+  }
 }
 
 void Loop::turn() {
