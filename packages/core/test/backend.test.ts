@@ -67,3 +67,13 @@ describe('backend selection', () => {
     expect(auto.backendReason).toBeTruthy();
   });
 });
+
+describe('createTcpServer options', () => {
+  it('refuses invalid options with messages that say what to do', async () => {
+    const { createTcpServer } = await import('../src/index.js');
+    expect(() => createTcpServer({ bufferCount: 100, log: false })).toThrow(/"bufferCount" must be a power of two/);
+    expect(() => createTcpServer({ bufferSize: 10, log: false })).toThrow(/"bufferSize" must be an integer from 512/);
+    expect(() => createTcpServer({ highWaterMark: -1, log: false })).toThrow(/"highWaterMark" must be a positive integer/);
+    expect(() => createTcpServer({ onData: 5 as unknown as () => void, log: false })).toThrow(/"onData" must be a function/);
+  });
+});
