@@ -1,4 +1,27 @@
 import { defineConfig } from 'vitest/config';
+import type { Reporter } from 'vitest/reporters';
+
+type Task = { type: string; mode?: string; result?: { state?: string }; tasks?: Task[] };
+
+/** Ends the run with one plain line, 'Tests: N passed, N failed, N skipped', that any CI reads. */
+class SummaryLine implements Reporter {
+  onFinished(files: Task[] = []): void {
+    let passed = 0, failed = 0, skipped = 0;
+    const walk = (t: Task): void => {
+      if (t.type === 'test') {
+        if (t.result?.state === 'pass') passed++;
+        else if (t.result?.state === 'fail') failed++;
+        else skipped++;
+      }
+      for (const c of t.tasks ?? []) walk(c);
+    };
+    for (const f of files) {
+      walk(f);
+      if (f.result?.state === 'fail' && !(f.tasks ?? []).length) failed++; // a file that failed to load
+    }
+    process.stdout.write(`\nTests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+  }
+}
 
 export default defineConfig({
   test: {
@@ -10,5 +33,6 @@ export default defineConfig({
     fileParallelism: true,
     maxWorkers: 2,
     minWorkers: 1,
+    reporters: ['default', new SummaryLine()],
   },
 });
