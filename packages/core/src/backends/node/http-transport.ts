@@ -9,8 +9,8 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type net from 'node:net';
 import type { HttpLimits, HttpTransport, HttpTransportOptions, IncomingHeaders, OutgoingHeaders, RawRequest, RawResponse } from '../../http-types.js';
-import type { AddressInfo, CloseOptions, ListenOptions, ServerStats } from '../../types.js';
-import { listenServer, nodeStats, sentBytes } from './server-common.js';
+import type { AddressInfo, ListenOptions, ServerStats } from '../../types.js';
+import { NodeServer, nodeStats, sentBytes } from './server-common.js';
 import { validateResponse } from '../../http-validate.js';
 import { errorResponse, transportErrors, type TransportError } from '../../http-errors.js';
 
@@ -261,68 +261,62 @@ class NodeResponse implements RawResponse {
   }
 }
 
-class NodeHttpTransport implements HttpTransport {
+/** node:http's server with Ringside's limits (the checks node does not make are in refusal()). */
+function createServer(l: HttpLimits): http.Server {
+  // node refuses headersTimeout > requestTimeout; the request deadline covers the head anyway.
+  const headersTimeout = l.requestTimeout > 0 && l.headersTimeout > l.requestTimeout ? l.requestTimeout : l.headersTimeout;
+  const server = http.createServer({
+    maxHeaderSize: l.maxHeaderSize, // → HPE_HEADER_OVERFLOW → 431 (clientError below)
+    insecureHTTPParser: false,
+    joinDuplicateHeaders: false,
+    requireHostHeader: false, // checked in refusal(), answered in our JSON shape
+    requestTimeout: l.requestTimeout,
+    headersTimeout,
+    connectionsCheckingInterval: checkInterval(l),
+    keepAliveTimeout: l.keepAliveTimeout, // 0 means "no timeout" to node: prepare() closes instead
+    noDelay: true,
+    highWaterMark: HIGH_WATER_MARK,
+  });
+  // node keeps at most this many fields; one more than the limit is enough to refuse.
+  server.maxHeadersCount = l.maxHeaders + 1;
+  // Counted here: node applies its own only to HTTP/1.1 and answers extra pipelined requests with 503.
+  server.maxRequestsPerSocket = 0;
+  // On a client's FIN, finish the responses in flight before closing (node's default ends the socket at once).
+  (server as http.Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
+  return server;
+}
+
+class NodeHttpTransport extends NodeServer implements HttpTransport {
   readonly backend = 'node' as const;
-  private readonly server: http.Server;
+  private readonly httpServer: http.Server;
   private readonly conns = new Set<Conn>();
-  private addr: AddressInfo | null = null;
-  private listening = false;
-  private serverClosed = false;
-  private closing: { resolve: () => void; timer?: NodeJS.Timeout } | null = null;
-  private closePromise: Promise<void> | null = null;
   private sweep: NodeJS.Timeout | null = null;
   private counters = { accepted: 0, bytesRead: 0, bytesWritten: 0 };
 
   constructor(private readonly options: HttpTransportOptions, readonly limits: HttpLimits, readonly backendReason: string) {
-    const l = limits;
-    // node refuses headersTimeout > requestTimeout; the request deadline covers the head anyway.
-    const headersTimeout = l.requestTimeout > 0 && l.headersTimeout > l.requestTimeout ? l.requestTimeout : l.headersTimeout;
-    this.server = http.createServer({
-      maxHeaderSize: l.maxHeaderSize, // → HPE_HEADER_OVERFLOW → 431 (clientError below)
-      insecureHTTPParser: false,
-      joinDuplicateHeaders: false,
-      requireHostHeader: false, // checked in refusal(), answered in our JSON shape
-      requestTimeout: l.requestTimeout,
-      headersTimeout,
-      connectionsCheckingInterval: checkInterval(l),
-      keepAliveTimeout: l.keepAliveTimeout, // 0 means "no timeout" to node: prepare() closes instead
-      noDelay: true,
-      highWaterMark: HIGH_WATER_MARK,
-    });
-    // node keeps at most this many fields; one more than the limit is enough to refuse.
-    this.server.maxHeadersCount = l.maxHeaders + 1;
-    // Counted here: node applies its own only to HTTP/1.1 and answers extra pipelined requests with 503.
-    this.server.maxRequestsPerSocket = 0;
-    // On a client's FIN, finish the responses in flight before closing (node's default ends the socket at once).
-    (this.server as http.Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
-    this.server.on('connection', (socket: net.Socket) => this.onConnection(socket));
-    this.server.on('request', (req: IncomingMessage, res: ServerResponse) => this.onRequest(req, res, false));
+    super(createServer(limits));
+    this.httpServer = this.server as http.Server;
+    this.httpServer.on('connection', (socket: net.Socket) => this.onConnection(socket));
+    this.httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => this.onRequest(req, res, false));
     // Registering these stops node from sending 100 Continue (or 417) on its own.
-    this.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => this.onRequest(req, res, true));
-    this.server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => this.onRequest(req, res, false));
-    this.server.on('clientError', (err: Error, socket: net.Socket) => this.onClientError(err, socket));
+    this.httpServer.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => this.onRequest(req, res, true));
+    this.httpServer.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => this.onRequest(req, res, false));
+    this.httpServer.on('clientError', (err: Error, socket: net.Socket) => this.onClientError(err, socket));
+  }
+
+  protected get openCount(): number {
+    return this.conns.size;
   }
 
   async listen(options: ListenOptions = {}): Promise<AddressInfo> {
-    if (this.listening) throw new Error('Server is already listening');
-    if (this.closePromise) throw new Error('Server is closed; create a new one to listen again');
-    this.listening = true;
-    try {
-      this.addr = await listenServer(this.server, options);
-    } catch (e) {
-      this.listening = false;
-      throw e;
-    }
+    const addr = await this.bind(options);
     if (this.limits.requestTimeout > 0) {
       this.sweep = setInterval(() => this.sweepRequests(), checkInterval(this.limits));
       this.sweep.unref();
     }
-    return this.addr;
+    return addr;
   }
 
-  address(): AddressInfo | null {
-    return this.addr;
-  }
 
   // ---- connections -------------------------------------------------------------
 
@@ -347,7 +341,7 @@ class NodeHttpTransport implements HttpTransport {
     conn.bodyReq?.fail(Object.assign(new Error('Connection closed before the body was complete'), { code: 'ECONNRESET' }));
     conn.bodyReq = null;
     for (const r of conn.live.splice(0)) r.close(true);
-    if (this.closing) this.maybeFinishClose();
+    if (this.closing) this.connectionGone();
   }
 
   /** Send FIN after what is queued, drop input until the peer closes or LINGER_MS pass. */
@@ -531,7 +525,7 @@ class NodeHttpTransport implements HttpTransport {
     const conn = req.conn;
     const max = this.limits.maxRequestsPerSocket;
     // A close decided later on the connection applies after its last response, not before earlier ones.
-    const closingHere = (conn.closing || this.closing !== null) && conn.live[conn.live.length - 1] === r;
+    const closingHere = (conn.closing || this.closing) && conn.live[conn.live.length - 1] === r;
     const keepAlive = !closingHere && this.limits.keepAliveTimeout > 0 &&
       (max === 0 || req.index < max) && (req.complete || req.discarded);
     if (!keepAlive) {
@@ -569,47 +563,15 @@ class NodeHttpTransport implements HttpTransport {
 
   // ---- close ---------------------------------------------------------------------
 
-  close(options: CloseOptions = {}): Promise<void> {
-    if (this.closePromise) {
-      if (options.force) this.destroyAll();
-      return this.closePromise;
-    }
-    this.closePromise = new Promise<void>((resolve) => {
-      this.closing = { resolve };
-      if (this.sweep) { clearInterval(this.sweep); this.sweep = null; }
-      if (this.listening) {
-        this.listening = false;
-        this.server.close(() => {
-          this.serverClosed = true;
-          this.maybeFinishClose();
-        });
-      } else {
-        this.serverClosed = true;
-      }
-      if (options.force) this.destroyAll();
-      else {
-        // Idle keep-alive connections (and half-sent heads) close now; busy ones after their last response.
-        for (const c of this.conns) if (c.live.length === 0) this.lingerClose(c);
-        if (options.timeout !== undefined && this.conns.size > 0) {
-          this.closing.timer = setTimeout(() => this.destroyAll(), options.timeout);
-        }
-      }
-      this.maybeFinishClose();
-    });
-    return this.closePromise;
+  protected beginClose(): void {
+    if (this.sweep) { clearInterval(this.sweep); this.sweep = null; }
+    // Idle keep-alive connections (and half-sent heads) close now; busy ones after their last response.
+    for (const c of this.conns) if (c.live.length === 0) this.lingerClose(c);
   }
 
-  private destroyAll(): void {
+
+  protected destroyAll(): void {
     for (const c of this.conns) this.destroyConn(c);
-  }
-
-  private maybeFinishClose(): void {
-    const closing = this.closing;
-    if (!closing || !this.serverClosed || this.conns.size > 0) return;
-    if (closing.timer) clearTimeout(closing.timer);
-    this.closing = null;
-    this.addr = null;
-    closing.resolve();
   }
 
   stats(): ServerStats {

@@ -4,8 +4,8 @@
  * connection; ids are small integers counted per server.
  */
 import net from 'node:net';
-import type { AddressInfo, CloseOptions, ListenOptions, ServerStats, TcpConnection, TcpServer, TcpServerOptions } from '../../types.js';
-import { listenServer, nodeStats, sentBytes } from './server-common.js';
+import type { AddressInfo, ListenOptions, ServerStats, TcpConnection, TcpServer, TcpServerOptions } from '../../types.js';
+import { NodeServer, nodeStats, sentBytes } from './server-common.js';
 
 const DEFAULT_HWM = 64 * 1024;
 
@@ -57,27 +57,21 @@ class NodeConnection implements TcpConnection {
   }
 }
 
-class NodeTcpServer implements TcpServer {
+class NodeTcpServer extends NodeServer implements TcpServer {
   readonly backend = 'node' as const;
-  private readonly server: net.Server;
   private readonly conns = new Map<number, NodeConnection>();
   private readonly highWaterMark: number;
   private nextId = 1;
-  private addr: AddressInfo | null = null;
-  private listening = false;
-  private serverClosed = false;
-  private closing: { resolve: () => void; timer?: NodeJS.Timeout } | null = null;
-  private closePromise: Promise<void> | null = null;
   private counters = { accepted: 0, bytesRead: 0, bytesWritten: 0 };
 
   constructor(private readonly options: TcpServerOptions, readonly backendReason: string) {
     const hwm = options.highWaterMark ?? DEFAULT_HWM;
     if (!Number.isInteger(hwm) || hwm <= 0) throw new RangeError(`Option "highWaterMark" must be a positive integer (bytes), got ${JSON.stringify(options.highWaterMark)}`);
-    this.highWaterMark = hwm;
     // allowHalfOpen: the peer's FIN goes to onEnd and the connection stays
     // writable; the default onEnd ends it (see onSocket).
     // highWaterMark (Node >= 20.1) sets the writable mark of every accepted socket.
-    this.server = net.createServer({ allowHalfOpen: true, noDelay: true, highWaterMark: hwm });
+    super(net.createServer({ allowHalfOpen: true, noDelay: true, highWaterMark: hwm }));
+    this.highWaterMark = hwm;
     this.server.on('connection', (socket) => this.onSocket(socket));
   }
 
@@ -85,22 +79,14 @@ class NodeTcpServer implements TcpServer {
     return this.conns.size;
   }
 
-  async listen(options: ListenOptions = {}): Promise<AddressInfo> {
-    if (this.listening) throw new Error('Server is already listening; create another server to listen on a second address');
-    if (this.closePromise) throw new Error('Server is closed; create a new one to listen again');
-    this.listening = true;
-    try {
-      this.addr = await listenServer(this.server, options);
-    } catch (e) {
-      this.listening = false;
-      throw e;
-    }
-    return this.addr;
+  protected get openCount(): number {
+    return this.conns.size;
   }
 
-  address(): AddressInfo | null {
-    return this.addr;
+  listen(options: ListenOptions = {}): Promise<AddressInfo> {
+    return this.bind(options);
   }
+
 
   private onSocket(socket: net.Socket): void {
     const conn = new NodeConnection(this.nextId++, socket);
@@ -140,47 +126,16 @@ class NodeTcpServer implements TcpServer {
     this.counters.bytesRead += conn.socket.bytesRead;
     this.counters.bytesWritten += sentBytes(conn.socket);
     this.options.onClose?.(conn, error);
-    if (this.closing) this.maybeFinishClose();
+    this.connectionGone();
   }
 
-  close(options: CloseOptions = {}): Promise<void> {
-    if (this.closePromise) {
-      if (options.force) this.destroyAll();
-      return this.closePromise;
-    }
-    this.closePromise = new Promise<void>((resolve) => {
-      this.closing = { resolve };
-      if (this.listening) {
-        this.listening = false;
-        // Closes the listening handle now; the callback comes once node has
-        // seen every connection go (we wait for our own count too).
-        this.server.close(() => {
-          this.serverClosed = true;
-          this.maybeFinishClose();
-        });
-      } else {
-        this.serverClosed = true;
-      }
-      if (options.force) this.destroyAll();
-      else if (options.timeout !== undefined && this.conns.size > 0) {
-        this.closing.timer = setTimeout(() => this.destroyAll(), options.timeout);
-      }
-      this.maybeFinishClose();
-    });
-    return this.closePromise;
+  protected beginClose(): void {
+    // Open connections are served until they end; nothing to do now.
   }
 
-  private destroyAll(): void {
+
+  protected destroyAll(): void {
     for (const c of this.conns.values()) c.destroy();
-  }
-
-  private maybeFinishClose(): void {
-    const closing = this.closing;
-    if (!closing || !this.serverClosed || this.conns.size > 0) return;
-    if (closing.timer) clearTimeout(closing.timer);
-    this.closing = null;
-    this.addr = null;
-    closing.resolve();
   }
 
   stats(): ServerStats {
