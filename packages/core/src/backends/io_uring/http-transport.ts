@@ -242,18 +242,21 @@ class UringHttpTransport extends UringServer implements HttpTransport, ResponseO
 
   // ---- close ---------------------------------------------------------------------
 
-  protected beginClose(force: boolean): void {
+  protected beginClose(): void {
     for (const c of this.conns.values()) {
       // Idle keep-alive connections close now; busy ones after their last response.
-      if (force || c.queue.length === 0) {
+      if (c.queue.length === 0) {
         c.closing = true;
-        this.loop.op(c.id, force ? Op.DESTROY : Op.END_CLOSE);
+        this.loop.op(c.id, Op.END_CLOSE);
       }
     }
   }
 
   protected destroyAll(): void {
-    for (const c of this.conns.values()) this.loop.op(c.id, Op.DESTROY);
+    for (const c of this.conns.values()) {
+      c.closing = true;
+      this.loop.op(c.id, Op.DESTROY);
+    }
   }
 }
 

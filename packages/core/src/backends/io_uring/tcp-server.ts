@@ -107,8 +107,8 @@ class UringTcpServer extends UringServer implements TcpServer {
     return this.bind(listenOptions(options, null), { bufferCount: this.options.bufferCount, bufferSize: this.options.bufferSize });
   }
 
-  protected beginClose(force: boolean): void {
-    if (force) this.destroyAll();
+  protected beginClose(): void {
+    // Open connections are served until they end; nothing to do now.
   }
 
   protected destroyAll(): void {

@@ -563,8 +563,12 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
 
   // ---- close ---------------------------------------------------------------------
 
-  protected beginClose(): void {
+  protected override stopAccepting(done: () => void): void {
     if (this.sweep) { clearInterval(this.sweep); this.sweep = null; }
+    super.stopAccepting(done);
+  }
+
+  protected beginClose(): void {
     // Idle keep-alive connections (and half-sent heads) close now; busy ones after their last response.
     for (const c of this.conns) if (c.live.length === 0) this.lingerClose(c);
   }

@@ -1,5 +1,6 @@
 import type net from 'node:net';
-import type { AddressInfo, CloseOptions, ListenOptions, ServerStats } from '../../types.js';
+import type { AddressInfo, ListenOptions, ServerStats } from '../../types.js';
+import { ServerLifecycle } from '../../server-lifecycle.js';
 import { listenOptions } from '../io_uring/listen.js';
 
 /**
@@ -39,35 +40,18 @@ export function nodeStats(counters: { accepted: number; bytesRead: number; bytes
   return { backend: 'node', connections, accepted: counters.accepted, bytesRead, bytesWritten, enobufs: 0, batches: 0, events: 0 };
 }
 
-/**
- * What the node TCP server and HTTP transport share: one listening server and
- * close() — stop accepting, let connections end (or end them: force,
- * timeout), resolve once node's server and every connection are gone.
- */
-export abstract class NodeServer {
+/** What the node TCP server and HTTP transport share: one listening node server. */
+export abstract class NodeServer extends ServerLifecycle {
   private addr: AddressInfo | null = null;
   private listening = false;
-  private serverClosed = false;
-  private closeState: { resolve: () => void; timer?: NodeJS.Timeout } | null = null;
-  private closePromise: Promise<void> | null = null;
 
-  constructor(protected readonly server: net.Server) {}
-
-  /** Open connections. */
-  protected abstract get openCount(): number;
-  /** close() began, not forced: end what should end now (e.g. idle keep-alive connections). */
-  protected abstract beginClose(): void;
-  /** Destroy every open connection (force, or the close timeout ran out). */
-  protected abstract destroyAll(): void;
-
-  /** True from close() until it resolves. */
-  protected get closing(): boolean {
-    return this.closeState !== null;
+  constructor(protected readonly server: net.Server) {
+    super();
   }
 
   protected async bind(options: ListenOptions): Promise<AddressInfo> {
     if (this.listening) throw new Error('Server is already listening; create another server to listen on a second address');
-    if (this.closePromise) throw new Error('Server is closed; create a new one to listen again');
+    if (this.closeCalled) throw new Error('Server is closed; create a new one to listen again');
     this.listening = true;
     try {
       this.addr = await listenServer(this.server, options);
@@ -82,41 +66,15 @@ export abstract class NodeServer {
     return this.addr;
   }
 
-  close(options: CloseOptions = {}): Promise<void> {
-    if (this.closePromise) {
-      if (options.force) this.destroyAll();
-      return this.closePromise;
-    }
-    this.closePromise = new Promise<void>((resolve) => {
-      this.closeState = { resolve };
-      if (this.listening) {
-        this.listening = false;
-        // Closes the listening handle now; the callback comes once node has
-        // seen every connection go (we wait for our own count too).
-        this.server.close(() => {
-          this.serverClosed = true;
-          this.connectionGone();
-        });
-      } else {
-        this.serverClosed = true;
-      }
-      if (options.force) this.destroyAll();
-      else {
-        this.beginClose();
-        if (options.timeout !== undefined && this.openCount > 0) this.closeState.timer = setTimeout(() => this.destroyAll(), options.timeout);
-      }
-      this.connectionGone();
-    });
-    return this.closePromise;
+  protected stopAccepting(done: () => void): void {
+    if (!this.listening) { done(); return; }
+    this.listening = false;
+    // Closes the listening handle now; the callback comes once node has seen
+    // every connection go (the lifecycle waits for our own count too).
+    this.server.close(() => done());
   }
 
-  /** Call after a connection closed: the last one completes a close(). */
-  protected connectionGone(): void {
-    const state = this.closeState;
-    if (!state || !this.serverClosed || this.openCount > 0) return;
-    if (state.timer) clearTimeout(state.timer);
-    this.closeState = null;
+  protected closed(): void {
     this.addr = null;
-    state.resolve();
   }
 }
