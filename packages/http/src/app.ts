@@ -4,7 +4,7 @@
  * its parent scope (see plugin.ts); state shared by the whole app lives in
  * one Root.
  */
-import { createHttpTransport, type AddressInfo, type BackendName, type HttpTransport, type RawRequest, type RawResponse } from '@ringside/core';
+import { createHttpTransport, type AddressInfo, type BackendName, type ListenOptions as CoreListenOptions, type HttpTransport, type RawRequest, type RawResponse } from '@ringside/core';
 import { parse as parseQueryString } from 'node:querystring';
 import FindMyWay from 'find-my-way';
 import { createError } from './errors.js';
@@ -199,13 +199,8 @@ export type OnSendHook = (this: App, req: Request, reply: Reply, payload: unknow
 export type OnErrorHook = (this: App, req: Request, reply: Reply, error: Error & { statusCode?: number; code?: string }, done: HookDone) => unknown;
 export type OnCloseHook = (this: App, app: App, done: HookDone) => unknown;
 
-export interface ListenOptions {
-  port?: number;
-  host?: string;
-  backlog?: number;
-  reusePort?: boolean;
-  ipv6Only?: boolean;
-}
+/** listen() options: core's, re-exported so apps need only @ringside/http. */
+export type ListenOptions = CoreListenOptions;
 
 export class App {
   declare [kRoot]: Root;
