@@ -9,7 +9,11 @@ import type { AddressInfo, BackendChoice, BackendName, CloseOptions, ListenOptio
 export interface HttpLimits {
   /** Request line + headers, bytes. Default 16 KiB → 431. */
   maxHeaderSize: number;
-  /** Header fields per request. Default 100 → 431. */
+  /**
+   * Header fields per request. Default 2,000 (node:http's maxHeadersCount) → 431;
+   * at most 16,384. The head-size limit is the protection: proxies and CDNs
+   * add many small fields.
+   */
   maxHeaders: number;
   /** Request-target length, bytes. Default 8 KiB → 414. */
   maxUrlLength: number;
@@ -23,18 +27,41 @@ export interface HttpLimits {
   keepAliveTimeout: number;
   /** Requests served per connection before it is closed. Default 0 (no limit). */
   maxRequestsPerSocket: number;
+  /**
+   * ms a connection may go without any send progress while it has unsent
+   * output (a client that never reads) before it is destroyed. Default 60 s
+   * (nginx's send_timeout). 0 = off.
+   */
+  sendTimeout: number;
 }
 
 export const defaultHttpLimits: Readonly<HttpLimits> = Object.freeze({
   maxHeaderSize: 16 * 1024,
-  maxHeaders: 100,
+  maxHeaders: 2000,
   maxUrlLength: 8 * 1024,
   bodyLimit: 1024 * 1024,
   headersTimeout: 60_000,
   requestTimeout: 300_000,
   keepAliveTimeout: 72_000,
   maxRequestsPerSocket: 0,
+  sendTimeout: 60_000,
 });
+
+/** The largest maxHeaders accepted (the native batch holds 65,536 fields). */
+export const MAX_HEADERS_LIMIT = 16384;
+const MS_LIMITS: readonly string[] = ['headersTimeout', 'requestTimeout', 'keepAliveTimeout', 'sendTimeout'];
+
+/** What is wrong with one HTTP limit's value, in words that say what to do; null when it is valid. */
+export function httpLimitProblem(key: string, value: unknown, where = 'Option'): string | null {
+  const ms = MS_LIMITS.includes(key);
+  const zeroOk = ms || key === 'maxRequestsPerSocket';
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || (!zeroOk && value === 0)) {
+    const unit = ms ? 'milliseconds, 0 to disable' : key === 'maxRequestsPerSocket' ? 'count, 0 for no limit' : key === 'maxHeaders' ? 'count' : 'bytes';
+    return `${where} "${key}" must be a ${zeroOk ? 'non-negative' : 'positive'} integer (${unit}), got ${JSON.stringify(value) ?? String(value)}`;
+  }
+  if (key === 'maxHeaders' && value > MAX_HEADERS_LIMIT) return `${where} "maxHeaders" must be at most ${MAX_HEADERS_LIMIT} (count; maxHeaderSize bounds the head), got ${value}`;
+  return null;
+}
 
 export type HeaderValue = string | string[];
 /** Lower-case names. Repeated fields are arrays, except set-cookie (always an array) and the ones joined by ', '. */

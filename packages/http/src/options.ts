@@ -2,7 +2,7 @@
  * createApp() options: defaults and validation at start-up, with messages
  * that say what to do.
  */
-import { defaultHttpLimits, resolveHttpLimits, type BackendChoice, type HttpLimits, type ListenOptions, type RawRequest } from '@ringside/core';
+import { defaultHttpLimits, httpLimitProblem, resolveHttpLimits, type BackendChoice, type HttpLimits, type ListenOptions, type RawRequest } from '@ringside/core';
 import { createError } from './errors.js';
 import type { LoggerOption } from './logger.js';
 
@@ -66,7 +66,6 @@ export interface ResolvedOptions {
 export type TrustProxy = false | true | number | ReadonlySet<string>;
 
 const LIMIT_KEYS = Object.keys(defaultHttpLimits) as (keyof HttpLimits)[];
-const MS_KEYS: readonly string[] = ['headersTimeout', 'requestTimeout', 'keepAliveTimeout'];
 const BOOLEAN_KEYS = ['ignoreTrailingSlash', 'ignoreDuplicateSlashes', 'caseSensitive', 'exposeHeadRoutes'] as const;
 const FUNCTION_KEYS = ['genReqId', 'querystringParser'] as const;
 const OTHER_KEYS = ['logger', 'backend', 'trustProxy', 'maxParamLength', 'constraints'] as const;
@@ -114,11 +113,8 @@ export function suggest(name: string, known: readonly string[]): string {
 
 /** Check one HTTP limit with the wording of the transport's own check. */
 export function checkLimit(key: string, value: unknown, where = 'Option'): void {
-  const zeroOk = MS_KEYS.includes(key) || key === 'maxRequestsPerSocket';
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || (!zeroOk && value === 0)) {
-    const unit = MS_KEYS.includes(key) ? 'milliseconds, 0 to disable' : key === 'maxRequestsPerSocket' ? 'count, 0 for no limit' : key === 'maxHeaders' ? 'count' : 'bytes';
-    throw invalid(`${where} "${key}" must be a ${zeroOk ? 'non-negative' : 'positive'} integer (${unit}), got ${show(value)}`);
-  }
+  const problem = httpLimitProblem(key, value, where);
+  if (problem) throw invalid(problem);
 }
 
 function resolveTrustProxy(value: unknown): TrustProxy {
