@@ -43,7 +43,7 @@ export const errorCodes = {
   RS_ERR_HTTP_HEADERS_TOO_LARGE: {
     status: 431,
     message: 'Request header section is larger than the limit',
-    when: 'The request head is larger than maxHeaderSize (default 16 KiB) or has more than maxHeaders fields (default 100).',
+    when: 'The request head is larger than maxHeaderSize (default 16 KiB) or has more than maxHeaders fields (default 2,000).',
     fix: 'Send fewer or smaller headers (often oversized cookies), or raise maxHeaderSize / maxHeaders.',
   },
   RS_ERR_HTTP_BODY_TOO_LARGE: {

@@ -36,7 +36,7 @@ export const Ev = {
   BODY_END: 8,
   /** the native side answered an error itself: w2 HTTP status, w3 ParseError code; CLOSE follows */
   HTTP_ERROR: 9,
-  /** a coarse-tick timeout fired: w2 Timeout kind; CLOSE follows */
+  /** a coarse-tick timeout fired: w2 Timeout kind; native answers 408 or closes, except REQUEST with a handler running (JS decides) */
   TIMEOUT: 10,
 } as const;
 
@@ -49,7 +49,8 @@ export const HttpFlag = {
   UPGRADE: 32,
 } as const;
 
-export const Timeout = { HEADERS: 1, IDLE: 2, REQUEST: 3 } as const;
+/** SEND: output untaken for sendTimeout (the connection is destroyed). */
+export const Timeout = { HEADERS: 1, IDLE: 2, REQUEST: 3, SEND: 4 } as const;
 
 /** `fields`: FIELD_WORDS int32 per header: name off, name len, value off, value len (in eventData). */
 export const FIELD_WORDS = 4;
@@ -115,6 +116,13 @@ export interface LoopOptions {
   outData: Uint8Array;
   /** Per slot: bytes queued natively and not yet sent. */
   queued: Float64Array;
+  /**
+   * Batch capacities to use, below the arrays' (tests: every resume path runs);
+   * listen() raises them to what one request head needs. Omitted: the arrays'.
+   */
+  batchEvents?: number;
+  batchData?: number;
+  batchFields?: number;
   /** Called once per batch with the number of event records. */
   onBatch: (count: number) => void;
 }
@@ -127,6 +135,7 @@ export interface HttpListenOptions {
   headersTimeout: number;
   requestTimeout: number;
   keepAliveTimeout: number;
+  sendTimeout: number;
 }
 
 export interface NativeListenOptions {

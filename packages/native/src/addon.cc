@@ -86,11 +86,22 @@ void deliver(void* ctx, uint32_t count) {
   }
 }
 
+// Each handle is freed as the type it was allocated as, once libuv is done with it.
+template <typename Handle>
+void close_handle(Handle*& h) {
+  if (!h) return;
+  auto* base = (uv_handle_t*)h;
+  if (!uv_is_closing(base)) uv_close(base, [](uv_handle_t* x) { delete (Handle*)x; });
+  h = nullptr;
+}
+
 void close_handles(AddonData* d) {
-  auto close = [](uv_handle_t* h) { if (h && !uv_is_closing(h)) uv_close(h, [](uv_handle_t* x) { delete x; }); };
-  if (d->poll) { uv_poll_stop(d->poll); close((uv_handle_t*)d->poll); d->poll = nullptr; }
-  if (d->prepare) { uv_prepare_stop(d->prepare); close((uv_handle_t*)d->prepare); d->prepare = nullptr; }
-  if (d->timer) { uv_timer_stop(d->timer); close((uv_handle_t*)d->timer); d->timer = nullptr; }
+  if (d->poll) uv_poll_stop(d->poll);
+  if (d->prepare) uv_prepare_stop(d->prepare);
+  if (d->timer) uv_timer_stop(d->timer);
+  close_handle(d->poll);
+  close_handle(d->prepare);
+  close_handle(d->timer);
   d->timer_ms = 0;
 }
 
@@ -170,6 +181,9 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
   cfg.buffer_count = get_u32(o, "bufferCount", cfg.buffer_count);
   cfg.buffer_size = get_u32(o, "bufferSize", cfg.buffer_size);
   cfg.max_connections = get_u32(o, "maxConnections", cfg.max_connections);
+  cfg.batch_events = get_u32(o, "batchEvents", 0);
+  cfg.batch_data = get_u32(o, "batchData", 0);
+  cfg.batch_fields = get_u32(o, "batchFields", 0);
   std::string why;
   int r = d->loop.init(cfg, mem, deliver, d, why);
   if (r < 0) { d->memory.clear(); return throw_error(env, "ringside: io_uring loop setup failed: " + why, -r); }
@@ -234,6 +248,7 @@ Napi::Value Listen(const Napi::CallbackInfo& info) {
     cfg.http_options.headers_timeout_ms = get_u32(ho, "headersTimeout", 0);
     cfg.http_options.request_timeout_ms = get_u32(ho, "requestTimeout", 0);
     cfg.http_options.keep_alive_timeout_ms = get_u32(ho, "keepAliveTimeout", 0);
+    cfg.http_options.send_timeout_ms = get_u32(ho, "sendTimeout", 0);
   }
   int port = 0, family = 4;
   std::string address, why;

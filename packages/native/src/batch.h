@@ -17,7 +17,7 @@ constexpr unsigned kOutWords = 4;
 
 enum Ev : int32_t { EV_OPEN = 1, EV_DATA, EV_END, EV_DRAIN, EV_CLOSE, EV_REQUEST, EV_BODY, EV_BODY_END, EV_HTTP_ERROR, EV_TIMEOUT };
 enum HttpFlag : int32_t { HF_KEEP_ALIVE = 1, HF_CHUNKED = 2, HF_HAS_BODY = 4, HF_EXPECT_CONTINUE = 8, HF_HTTP10 = 16, HF_UPGRADE = 32 };
-enum TimeoutKind : int32_t { TO_HEADERS = 1, TO_IDLE = 2, TO_REQUEST = 3 };
+enum TimeoutKind : int32_t { TO_HEADERS = 1, TO_IDLE = 2, TO_REQUEST = 3, TO_SEND = 4 };
 // A WRITE record with this bit also ends the response (RESPONSE_DONE after the bytes).
 constexpr int32_t kOpFlagResponseDone = 0x100;
 enum OutOp : int32_t { OP_WRITE = 1, OP_WRITE_WANT_DRAIN, OP_END, OP_END_CLOSE, OP_DESTROY, OP_PAUSE, OP_RESUME, OP_RESPONSE_DONE, OP_DISCARD_BODY };
@@ -30,8 +30,10 @@ inline uint32_t encode_conn_id(uint32_t slot, uint32_t gen) { return slot | (gen
 inline uint32_t decode_slot(uint32_t id) { return id & kSlotMask; }
 inline uint32_t decode_gen(uint32_t id) { return id >> kSlotBits; }
 
-// Writer over the JS-owned batch arrays. Capacity checks are done by the
-// caller (room()) before each completion, so pushes never fail mid-request.
+// Writer over the JS-owned batch arrays. Room before writing: every producer
+// asks room() for what it is about to write; when the answer is no it stops,
+// marks its connection to resume, and goes on in the next batch. push() and
+// copy() never check.
 struct EventBatch {
   int32_t* events = nullptr;
   uint32_t event_cap = 0, event_count = 0;
@@ -43,6 +45,7 @@ struct EventBatch {
   bool room(uint32_t events_needed, uint32_t bytes_needed, uint32_t fields_needed) const {
     return event_count + events_needed <= event_cap && data_used + bytes_needed <= data_cap && field_count + fields_needed <= field_cap;
   }
+  uint32_t data_room() const { return data_cap - data_used; }
   int32_t* push(int32_t type, uint32_t conn) {
     int32_t* e = events + (size_t)event_count++ * kEventWords;
     e[0] = type;

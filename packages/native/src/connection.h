@@ -14,8 +14,7 @@ enum class ConnState : uint8_t { Free, Open, Closing };
 struct HttpConn {
   enum class Phase : uint8_t { Head, BodyLength, BodyChunked };
   Phase phase = Phase::Head;
-  std::vector<uint8_t> inbuf;     // partial head (or bytes parked while paused)
-  uint32_t scanned = 0;           // inbuf bytes already searched for CRLFCRLF
+  uint32_t scanned = 0;           // Connection::inbuf bytes already searched for CRLFCRLF
   uint64_t body_remaining = 0;
   http::ChunkedDecoder chunked;
   bool discard_body = false;      // JS will not read the current body
@@ -24,6 +23,7 @@ struct HttpConn {
   http::ParseError pending_error = http::ParseError::None;  // answer once earlier responses are out
   uint32_t outstanding = 0;       // requests delivered whose RESPONSE_DONE is not back
   bool timeout_reported = false;
+  bool output_blocked = false;    // stopped parsing: too much unsent output (resumes as sends progress)
   uint32_t empty_lines = 0;       // CRLFs skipped before the current request line
   uint64_t head_started_ms = 0;   // first byte of the head being received; 0 when none
   uint64_t request_started_ms = 0;// oldest unanswered request's first byte; 0 when none
@@ -40,8 +40,9 @@ struct Connection {
   bool paused = false;        // JS asked to stop reading
   bool nobufs = false;        // waiting for buffers to be recycled before re-arming
   bool peer_eof = false;      // FIN received
-  bool needs_parse = false;   // HTTP: parked input to parse at the next turn
-  bool parked = false;        // HTTP: too much unparsed input; reading stops until it is parsed
+  bool needs_parse = false;   // input in `inbuf` waits for the next batch (listed in Loop::waiting_)
+  bool parked = false;        // too much unprocessed input; reading stops until it is processed
+  bool eof_reported = false;  // TCP: END delivered (after every byte before the FIN)
   // send
   bool send_inflight = false;
   bool kick = false;          // listed in Loop::kicks_
@@ -52,6 +53,8 @@ struct Connection {
   bool cancel_sent = false;
   int close_error = 0;
   uint64_t linger_until_ms = 0;   // closing gracefully: FIN sent, waiting for the peer's
+  uint64_t send_progress_ms = 0;  // last time the kernel took bytes (or the queue started)
+  std::vector<uint8_t> inbuf;     // received, not yet in a batch (partial head, parked input)
   std::vector<uint8_t> sending;   // bytes handed to the kernel (stable while in flight)
   size_t sent = 0;                // of `sending`
   std::vector<uint8_t> pending;   // queued behind the send in flight

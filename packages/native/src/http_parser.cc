@@ -197,11 +197,39 @@ inline bool valid_target(const uint8_t* m, size_t mlen, const uint8_t* t, size_t
 
 }  // namespace
 
+// The parser proper. `incomplete` is what running out of input returns.
+static ParseError parse_head(const uint8_t* buf, size_t len, const Limits& limits, RequestHead& out, Field* fields,
+                             ParseError incomplete);
+
 ParseError parse_request_head(const uint8_t* buf, size_t len, const Limits& limits, RequestHead& out, Field* fields) {
+  // No complete head within the first max_head_bytes bytes.
+  return parse_head(buf, len, limits, out, fields, len >= limits.max_head_bytes ? ParseError::HeadTooLarge : ParseError::BadRequest);
+}
+
+ParseError check_partial_head(const uint8_t* buf, size_t len, size_t from, const Limits& limits, Field* fields) {
+  // Bytes never allowed in a head, and line ends that are not CRLF: linear in the new bytes.
+  for (size_t i = from ? from - 1 : 0; i < len; ++i) {  // from - 1: a CR that ended the last call
+    const uint8_t c = buf[i];
+    if (c >= 0x20 && c != 0x7F) continue;
+    if (c == '\t') continue;
+    if (c == '\n' && i > 0 && buf[i - 1] == '\r') continue;
+    if (c == '\r' && (i + 1 == len || buf[i + 1] == '\n')) continue;
+    return ParseError::BadRequest;
+  }
+  // The grammar of what is there so far, while the request line is still
+  // arriving (the only part where a non-HTTP stream usually shows).
+  const void* lf = std::memchr(buf, '\n', len);
+  if (lf && (size_t)((const uint8_t*)lf - buf) < from) return ParseError::None;
+  RequestHead out;
+  // ParseError::Count (never a real answer) marks "ran out of input".
+  ParseError e = parse_head(buf, len, limits, out, fields, ParseError::Count);
+  return e == ParseError::Count ? ParseError::None : e;
+}
+
+static ParseError parse_head(const uint8_t* buf, size_t len, const Limits& limits, RequestHead& out, Field* fields,
+                             ParseError incomplete) {
   out = RequestHead{};
   const size_t lim = len < limits.max_head_bytes ? len : (size_t)limits.max_head_bytes;
-  // No complete head within the first `lim` bytes.
-  const ParseError incomplete = len >= limits.max_head_bytes ? ParseError::HeadTooLarge : ParseError::BadRequest;
   size_t p = 0;
 
   // Leading empty lines.
@@ -240,8 +268,9 @@ ParseError parse_request_head(const uint8_t* buf, size_t len, const Limits& limi
   {
     const uint8_t* v = buf + v0;
     const size_t vlen = p - v0;
-    if (vlen == 8 && std::memcmp(v, "HTTP/1.", 7) == 0 && (v[7] == '1' || v[7] == '0')) {
-      out.version_minor = (uint8_t)(v[7] - '0');
+    if (vlen == 8 && std::memcmp(v, "HTTP/1.", 7) == 0 && detail::is_digit(v[7])) {
+      // A higher 1.x minor is served as 1.1, the highest we implement (RFC 9110 §2.5).
+      out.version_minor = v[7] == '0' ? 0 : 1;
     } else if ((vlen == 8 && std::memcmp(v, "HTTP/", 5) == 0 && detail::is_digit(v[5]) && v[6] == '.' &&
                 detail::is_digit(v[7])) ||
                (vlen == 6 && std::memcmp(v, "HTTP/", 5) == 0 && detail::is_digit(v[5]))) {

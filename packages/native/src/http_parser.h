@@ -66,8 +66,9 @@ struct RequestHead {
 // 400/414/431(TooManyHeaders)/505. Never returns None without a CRLFCRLF.
 //
 // Strictness (RFC 9112/9110), everything ambiguous refused:
-//  - request-line: token SP target SP "HTTP/1.1"|"HTTP/1.0" CRLF. Other
-//    "HTTP/d.d" or "HTTP/d" → BadVersion; anything else → BadRequest.
+//  - request-line: token SP target SP "HTTP/1.d" CRLF; 1.0 is 1.0, any higher
+//    minor is served as 1.1 (RFC 9110 §2.5). Other "HTTP/d.d" or "HTTP/d" →
+//    BadVersion; anything else → BadRequest.
 //  - target: 0x21–0x7E only; origin-form ("/…"), absolute-form ("http://host…",
 //    "https://host…", scheme case-insensitive, non-empty host), asterisk-form
 //    ("*") only for OPTIONS, authority-form ("host:port") only and always for
@@ -95,6 +96,14 @@ struct RequestHead {
 // Precedence of semantic errors (decided once the head is complete):
 // Smuggling > NotImplemented > BadRequest (missing Host) > BodyTooLarge.
 ParseError parse_request_head(const uint8_t* buf, size_t len, const Limits& limits, RequestHead& out, Field* fields);
+
+// For a head still missing its CRLFCRLF (buf[0, len), len <= max_head_bytes):
+// an error when these bytes can never begin a valid head — a control byte, a
+// bare CR or LF, or a request line that breaks the grammar (TLS, SSH, junk) —
+// so such clients are answered at once rather than at the headers timeout;
+// None while they still can. Bytes before `from` were checked by an earlier
+// call; the grammar is re-checked only while the request line is arriving.
+ParseError check_partial_head(const uint8_t* buf, size_t len, size_t from, const Limits& limits, Field* fields);
 
 // Incremental chunked-body decoder. Feed it bytes as they arrive; it reports
 // data spans (pointers into the input) through the callback and stops after

@@ -56,21 +56,23 @@ int Loop::init(const LoopConfig& cfg, const SharedMemory& mem, Deliver deliver, 
     destroy();
     return -EIO;
   }
+  auto cap = [](unsigned want, uint32_t have) { return want ? std::min<uint32_t>(want, have) : have; };
   batch_.events = mem.events;
-  batch_.event_cap = mem.event_cap;
+  batch_.event_cap = cap(cfg.batch_events, mem.event_cap);
   batch_.data = mem.data;
-  batch_.data_cap = mem.data_cap;
+  batch_.data_cap = cap(cfg.batch_data, mem.data_cap);
   batch_.fields = mem.fields;
-  batch_.field_cap = mem.field_cap;
+  batch_.field_cap = cap(cfg.batch_fields, mem.field_cap);
   batch_.reset();
   conns_.clear();
   free_slots_.clear();
   max_slots_ = std::min(cfg.max_connections, mem.queued_cap);
   grow_slots();
   high_slot_ = 0;
-  reserve_bytes_ = cfg.buffer_size + 512;
-  reserve_events_ = 8;
-  reserve_fields_ = 0;
+  // What ensure_room() keeps free before each completion: one full buffer and
+  // its records usually fit without parking (parking stays correct, only slower).
+  reserve_bytes_ = std::min<uint32_t>(cfg.buffer_size + 512, batch_.data_cap / 2);
+  reserve_events_ = std::min<uint32_t>(8, batch_.event_cap / 2);
   now_ms_ = monotonic_ms();
   return 0;
 }
@@ -112,6 +114,7 @@ static int parse_address(const std::string& host, int port, sockaddr_storage& ss
 int Loop::listen(const ListenConfig& cfg, int& port_out, std::string& address_out, int& family_out, std::string& why) {
   sockaddr_storage ss;
   socklen_t len;
+  if (cfg.http && !fits_batch(cfg.http_options.limits, why)) return -EINVAL;
   if (parse_address(cfg.host, cfg.port, ss, len) < 0) {
     why = "host must be an IPv4 or IPv6 address (or 'localhost'), got '" + cfg.host + "'";
     return -EINVAL;
@@ -156,20 +159,31 @@ int Loop::listen(const ListenConfig& cfg, int& port_out, std::string& address_ou
   l.http_options = cfg.http_options;
   live_listeners_++;
   if (cfg.http) {
-    // Room one completion may need in the batch: a head parked in inbuf plus a
-    // full buffer, every request at least 18 bytes, every field at least 3.
-    uint32_t bytes = cfg.http_options.limits.max_head_bytes + cfg_.buffer_size + 512;
-    reserve_bytes_ = std::max(reserve_bytes_, bytes);
-    reserve_events_ = std::max(reserve_events_, bytes / 9 + 8);
-    reserve_fields_ = std::max(reserve_fields_, bytes / 3 + cfg.http_options.limits.max_headers);
     if (field_tmp_.size() < cfg.http_options.limits.max_headers + 1) field_tmp_.resize(cfg.http_options.limits.max_headers + 1);
     // The sweep ticks often enough for the smallest timeout to be ±25%.
-    for (uint32_t t : {cfg.http_options.headers_timeout_ms, cfg.http_options.request_timeout_ms, cfg.http_options.keep_alive_timeout_ms})
+    const HttpOptions& o = cfg.http_options;
+    for (uint32_t t : {o.headers_timeout_ms, o.request_timeout_ms, o.keep_alive_timeout_ms, o.send_timeout_ms})
       if (t) tick_ms_ = std::max(50u, std::min(tick_ms_, t / 4));
   }
   arm_accept(id);
   submit(false);
   return id;
+}
+
+// Any one request head must fit an empty batch, or it could never be delivered.
+// Capacities shrunk for tests grow to what the limits need, up to the arrays.
+bool Loop::fits_batch(const http::Limits& limits, std::string& why) {
+  const uint32_t events = 4, bytes = limits.max_head_bytes + 64, fields = limits.max_headers;
+  if (events > mem_.event_cap || bytes > mem_.data_cap || fields > mem_.field_cap) {
+    why = "the event batch cannot hold one request head at these limits (maxHeaderSize " + std::to_string(limits.max_head_bytes) +
+          " needs " + std::to_string(bytes) + " of " + std::to_string(mem_.data_cap) + " bytes, maxHeaders " + std::to_string(fields) +
+          " of " + std::to_string(mem_.field_cap) + " fields)";
+    return false;
+  }
+  batch_.event_cap = std::max(batch_.event_cap, events);
+  batch_.data_cap = std::max(batch_.data_cap, bytes);
+  batch_.field_cap = std::max(batch_.field_cap, fields);
+  return true;
 }
 
 void Loop::close_listener(int id) {
@@ -250,7 +264,7 @@ void Loop::turn() {
     if (!batch_.empty() || !deferred_.empty()) deliver();
     flush_out();
     if (ring_.cq_overflowed()) stats_.cq_overflows++;
-    more = seen > 0 || !batch_.empty() || !deferred_.empty() || ring_.task_work_pending() || ring_.cq_overflowed();
+    more = seen > 0 || !batch_.empty() || !deferred_.empty() || !waiting_.empty() || ring_.task_work_pending() || ring_.cq_overflowed();
     if (!more || r < 0) break;
   }
   if (!ring_.ready()) { in_turn_ = false; return; }
@@ -268,32 +282,43 @@ void Loop::turn() {
   in_turn_ = false;
 }
 
-// Deliver the batch before a completion that might not fit.
+// Before each completion: deferred events go first (a CLOSE must precede the
+// OPEN that reuses its slot), and a nearly full batch is delivered so one
+// completion's records usually fit. Producers still check room themselves.
 void Loop::ensure_room() {
-  if (!batch_.room(reserve_events_ + 1, reserve_bytes_ + 64, reserve_fields_)) {
+  move_deferred();
+  if (!deferred_.empty() || !batch_.room(reserve_events_, reserve_bytes_ + 64, 0)) {
     bufs_.publish();
     deliver();
   }
 }
 
+// Deferred events into the batch, oldest first; what does not fit waits for the next batch.
 void Loop::move_deferred() {
-  for (size_t i = 0; i + kEventWords <= deferred_.size() && batch_.room(1, 0, 0); i += kEventWords) {
+  size_t i = 0;
+  for (; i + kEventWords <= deferred_.size() && batch_.room(1, 0, 0); i += kEventWords) {
     int32_t* e = batch_.events + (size_t)batch_.event_count++ * kEventWords;
     memcpy(e, &deferred_[i], kEventWords * sizeof(int32_t));
   }
-  deferred_.clear();
+  deferred_.erase(deferred_.begin(), deferred_.begin() + (ptrdiff_t)i);
 }
 
 void Loop::deliver() {
-  move_deferred();
-  if (batch_.empty() || js_depth_ > 0) return;
-  uint32_t count = batch_.event_count;
-  stats_.batches++;
-  stats_.events += count;
-  js_depth_++;
-  deliver_fn_(deliver_ctx_, count);
-  js_depth_--;
-  batch_.reset();
+  if (js_depth_ > 0) return;
+  // JS may raise more events (closes, drains) while it runs; they follow in
+  // further batches, a bounded number of times, then wait for the next turn.
+  for (int round = 0; round < 16; round++) {
+    move_deferred();
+    if (batch_.empty()) return;
+    uint32_t count = batch_.event_count;
+    stats_.batches++;
+    stats_.events += count;
+    js_depth_++;
+    deliver_fn_(deliver_ctx_, count);
+    js_depth_--;
+    batch_.reset();
+    if (deferred_.empty()) return;
+  }
 }
 
 // Events raised outside a completion (from JS's flush or the sweep) wait here
@@ -441,35 +466,14 @@ void Loop::on_recv(uint32_t id, const io_uring_cqe& cqe) {
   if (!(cqe.flags & IORING_CQE_F_MORE)) c->recv_armed = false;
   if (cqe.res > 0) {
     stats_.bytes_read += (uint64_t)cqe.res;
-    if (c->state == ConnState::Open && !c->linger_until_ms) {
-      const uint8_t* p = bufs_.buffer(bid);
-      if (c->http) {
-        http_input(*c, p, (size_t)cqe.res);
-      } else {
-        uint32_t off = batch_.copy(p, (uint32_t)cqe.res);
-        int32_t* e = batch_.push(EV_DATA, id);
-        e[2] = (int32_t)off;
-        e[3] = cqe.res;
-      }
-    }
-    // The bytes are copied out: the buffer goes back at once, never hoarded.
+    if (c->state == ConnState::Open && !c->linger_until_ms) input(*c, bufs_.buffer(bid), (size_t)cqe.res);
+    // The bytes are copied out (batch or inbuf): the buffer goes back at once, never hoarded.
     if (has_buf) bufs_.recycle(bid);
   } else if (cqe.res == 0) {
     c->peer_eof = true;
-    if (c->state == ConnState::Open && c->linger_until_ms) {
-      begin_close(*c, 0);
-    } else if (c->state == ConnState::Open) {
-      if (c->http) {
-        // A client that half-closes still gets its answers; a client that leaves
-        // mid-request or while idle is done.
-        HttpConn& h = *c->http;
-        if (h.outstanding == 0) begin_close(*c, 0);
-        else h.input_closed = true;
-      } else {
-        batch_.push(EV_END, id);
-        if (c->write_shut) begin_close(*c, 0);
-      }
-    }
+    // Input received before the FIN is still delivered first (input() reports the end after it).
+    if (c->state == ConnState::Open && c->linger_until_ms) begin_close(*c, 0);
+    else if (c->state == ConnState::Open) input(*c, nullptr, 0);
   } else if (cqe.res == -ENOBUFS) {
     // Back-pressure, not an error: buffers come back this turn; re-arm then.
     stats_.enobufs++;
@@ -489,18 +493,78 @@ void Loop::rearm_waiting() {
   for (uint32_t id : ids) {
     Connection* c = lookup(id);
     if (!c || c->state != ConnState::Open) continue;
-    if (c->needs_parse && c->http) {
+    if (c->needs_parse) {
       c->needs_parse = false;
       ensure_room();
       c = lookup(id);
       if (!c || c->state != ConnState::Open) continue;
-      http_input(*c, nullptr, 0);
+      input(*c, nullptr, 0);
       if (c->state != ConnState::Open) continue;
     }
     if (c->nobufs) {
       c->nobufs = false;
       if (c->wants_recv()) arm_recv(*c);
     }
+  }
+}
+
+void Loop::input(Connection& c, const uint8_t* p, size_t n) {
+  if (c.http) http_input(c, p, n);
+  else tcp_input(c, p, n);
+}
+
+// Parse (or deliver) the rest of this connection's input in a later batch.
+void Loop::resume_later(Connection& c) {
+  if (c.needs_parse) return;
+  c.needs_parse = true;
+  waiting_.push_back(id_of(c));
+}
+
+// Keep buf[pos, len) in c.inbuf for later; past `limit` bytes, stop reading
+// the socket until it is consumed (memory per connection stays bounded).
+void Loop::keep_input(Connection& c, const uint8_t* buf, size_t len, size_t pos, bool from_inbuf, size_t limit) {
+  if (pos >= len) {
+    if (c.inbuf.capacity() > kKeepCapacity) std::vector<uint8_t>().swap(c.inbuf);
+    else c.inbuf.clear();
+  } else if (from_inbuf) {
+    c.inbuf.erase(c.inbuf.begin(), c.inbuf.begin() + (ptrdiff_t)pos);
+  } else {
+    c.inbuf.assign(buf + pos, buf + len);
+  }
+  bool too_much = c.inbuf.size() > limit;
+  if (too_much && !c.parked) {
+    c.parked = true;
+    cancel_recv(c);
+  } else if (!too_much && c.parked) {
+    c.parked = false;
+    if (c.wants_recv()) arm_recv(c);
+  }
+}
+
+// TCP: DATA records as far as the batch has room, the rest kept for the next
+// batch; END only after every byte received before the FIN.
+void Loop::tcp_input(Connection& c, const uint8_t* p, size_t n) {
+  const uint32_t id = id_of(c);
+  bool from_inbuf = !c.inbuf.empty() || p == nullptr;
+  if (from_inbuf && n) c.inbuf.insert(c.inbuf.end(), p, p + n);
+  const uint8_t* buf = from_inbuf ? c.inbuf.data() : p;
+  size_t len = from_inbuf ? c.inbuf.size() : n;
+  size_t pos = 0;
+  while (pos < len && batch_.room(1, 1, 0)) {
+    uint32_t take = (uint32_t)std::min<size_t>(len - pos, batch_.data_room());
+    uint32_t off = batch_.copy(buf + pos, take);
+    int32_t* e = batch_.push(EV_DATA, id);
+    e[2] = (int32_t)off;
+    e[3] = (int32_t)take;
+    pos += take;
+  }
+  keep_input(c, buf, len, pos, from_inbuf, 2 * (size_t)cfg_.buffer_size);
+  if (!c.inbuf.empty()) { resume_later(c); return; }
+  if (c.peer_eof && !c.eof_reported) {
+    if (!batch_.room(1, 0, 0)) { resume_later(c); return; }
+    c.eof_reported = true;
+    batch_.push(EV_END, id);
+    if (c.write_shut) begin_close(c, 0);
   }
 }
 
@@ -522,10 +586,7 @@ void Loop::pause_recv(Connection& c) {
 void Loop::resume_recv(Connection& c) {
   if (!c.paused) return;
   c.paused = false;
-  if (c.http && !c.http->inbuf.empty()) {
-    c.needs_parse = true;
-    waiting_.push_back(id_of(c));
-  }
+  if (!c.inbuf.empty()) resume_later(c);
   if (c.wants_recv()) arm_recv(c);
 }
 
@@ -536,6 +597,8 @@ void Loop::resume_recv(Connection& c) {
 // responses, several writes) leaves in one send.
 void Loop::queue_send(Connection& c, const uint8_t* p, size_t n) {
   if (c.state != ConnState::Open || c.write_shut || c.close_after_send || n == 0) return;
+  // The send-stall deadline counts from the moment output starts waiting.
+  if (!c.send_inflight && c.queued() == 0) c.send_progress_ms = now_ms_;
   c.pending.insert(c.pending.end(), p, p + n);
   if (!c.send_inflight && !c.kick) {
     c.kick = true;
@@ -585,6 +648,7 @@ void Loop::on_send(uint32_t id, const io_uring_cqe& cqe) {
   }
   stats_.bytes_written += (uint64_t)cqe.res;
   c->sent += (size_t)cqe.res;
+  if (cqe.res > 0) c->send_progress_ms = now_ms_;
   if (c->state == ConnState::Closing) {
     // Destroyed while sending: drop the rest.
     maybe_finish_close(*c);
@@ -602,7 +666,10 @@ void Loop::on_send(uint32_t id, const io_uring_cqe& cqe) {
     c->sent = 0;
     after_queue_empty(*c);
   }
-  if (c->state == ConnState::Open) set_queued(*c);
+  if (c->state == ConnState::Open) {
+    set_queued(*c);
+    if (c->http) http_output_progress(*c);
+  }
 }
 
 void Loop::after_queue_empty(Connection& c) {
@@ -647,6 +714,7 @@ void Loop::flush_out() {
   if (!out || out[0] == 0 || !ring_.ready()) return;
   uint32_t count = (uint32_t)out[0];
   if (count > mem_.out_cap) count = mem_.out_cap;
+  now_ms_ = monotonic_ms();  // JS may flush long after the last turn (timers): deadlines start from now
   // Reset first: a record's handling never calls back into JS, but be safe against re-entry.
   out[0] = 0;
   out[1] = 0;
@@ -712,6 +780,7 @@ void Loop::maybe_finish_close(Connection& c) {
   uint32_t slot = slot_of(c);
   int err = c.close_error;
   c.http.reset();
+  std::vector<uint8_t>().swap(c.inbuf);
   std::vector<uint8_t>().swap(c.sending);
   std::vector<uint8_t>().swap(c.pending);
   c.state = ConnState::Free;
@@ -768,8 +837,8 @@ void Loop::on_tick() {
   for (uint32_t s = 0; s < high_slot_; s++) {
     Connection& c = conns_[s];
     if (c.state != ConnState::Open) continue;
-    if (c.linger_until_ms) { if (now_ms_ >= c.linger_until_ms) begin_close(c, 0); }
-    else if (c.http) http_timeouts(c, now_ms_);
+    if (c.http) http_timeouts(c, now_ms_);
+    if (c.state == ConnState::Open && c.linger_until_ms && now_ms_ >= c.linger_until_ms) begin_close(c, 0);
   }
   if (!deferred_.empty()) deliver();
   if (ring_.pending_sqes() || !kicks_.empty()) submit(false);

@@ -5,6 +5,7 @@
 #pragma once
 #include <netinet/in.h>
 #include <cstdint>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,9 @@ struct LoopConfig {
   unsigned buffer_count = 512;
   unsigned buffer_size = 8192;
   unsigned max_connections = 65536;
+  // Batch capacities to use (0: the whole shared array). Tests shrink them so
+  // every resume path runs; listen() raises them to what its limits need.
+  unsigned batch_events = 0, batch_data = 0, batch_fields = 0;
 };
 
 struct SharedMemory {
@@ -34,7 +38,7 @@ struct SharedMemory {
 
 struct HttpOptions {
   http::Limits limits;
-  uint32_t headers_timeout_ms = 0, request_timeout_ms = 0, keep_alive_timeout_ms = 0;
+  uint32_t headers_timeout_ms = 0, request_timeout_ms = 0, keep_alive_timeout_ms = 0, send_timeout_ms = 0;
 };
 
 struct ListenConfig {
@@ -101,6 +105,7 @@ class Loop {
   void ensure_room();
   void emit_simple(int32_t type, uint32_t id, int32_t a = 0, int32_t b = 0, int32_t c = 0);
   void move_deferred();
+  bool fits_batch(const http::Limits& limits, std::string& why);
 
   void arm_accept(uint16_t lid);
   void on_accept(uint16_t lid, const io_uring_cqe& cqe);
@@ -108,6 +113,11 @@ class Loop {
   void on_recv(uint32_t id, const io_uring_cqe& cqe);
   void on_send(uint32_t id, const io_uring_cqe& cqe);
   void rearm_waiting();
+  // Received bytes into the batch (TCP: DATA records; HTTP: http_input). p == nullptr resumes parked input.
+  void input(Connection& c, const uint8_t* p, size_t n);
+  void tcp_input(Connection& c, const uint8_t* p, size_t n);
+  void resume_later(Connection& c);
+  void keep_input(Connection& c, const uint8_t* buf, size_t len, size_t pos, bool from_inbuf, size_t limit);
 
   void queue_send(Connection& c, const uint8_t* p, size_t n);
   void start_send(Connection& c);
@@ -115,6 +125,7 @@ class Loop {
   int submit(bool getevents);
   void after_queue_empty(Connection& c);
   void set_queued(Connection& c) { mem_.queued[slot_of(c)] = (double)c.queued(); }
+  void finish_then_close(Connection& c);
   void cancel_recv(Connection& c);
   void pause_recv(Connection& c);
   void resume_recv(Connection& c);
@@ -123,7 +134,11 @@ class Loop {
 
   // HTTP
   void http_input(Connection& c, const uint8_t* p, size_t n);
+  void http_eof(Connection& c);
   void http_fail(Connection& c, http::ParseError e, bool body_error);
+  void http_answer_error(Connection& c, std::string_view canned);
+  void http_output_progress(Connection& c);
+  std::string_view http_date_field();
   void http_response_done(Connection& c);
   void http_timeouts(Connection& c, uint64_t now);
   void emit_request(Connection& c, const uint8_t* head, const http::RequestHead& h);
@@ -147,11 +162,14 @@ class Loop {
   std::vector<uint32_t> kicks_;     // connections with bytes queued and no send in flight
   std::vector<uint32_t> waiting_;   // ids to re-arm (ENOBUFS) or re-parse after the turn
   std::vector<http::Field> field_tmp_;
-  uint32_t reserve_bytes_ = 0, reserve_events_ = 0, reserve_fields_ = 0;
+  uint32_t reserve_bytes_ = 0, reserve_events_ = 0;
   unsigned tick_ms_ = 1000;
   bool in_turn_ = false;
   int js_depth_ = 0;
   uint64_t now_ms_ = 0;
+  time_t date_second_ = 0;          // http_date_field()'s cache
+  char date_field_[64] = {0};
+  uint32_t date_len_ = 0;
   LoopStats stats_;
 };
 

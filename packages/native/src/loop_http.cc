@@ -2,7 +2,10 @@
 // (http_parser.h) and cross to JS as REQUEST records with offsets; bodies as
 // BODY records with the chunked framing removed. Errors are answered here
 // with precomputed responses once every earlier response is out.
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <algorithm>
 
@@ -54,33 +57,37 @@ void Loop::emit_request(Connection& c, const uint8_t* head, const http::RequestH
   e[11] = 0;
 }
 
+// Output not yet taken by the kernel past which a connection's next request is
+// not parsed (the JS side's write high-water mark is the same 64 KiB).
+constexpr size_t kOutputHighWater = 64 * 1024;
+
+// Parse what this connection has received into REQUEST/BODY records, as far
+// as the batch has room (the rest resumes in the next batch), the responses
+// owed allow (kMaxOutstanding, unsent output), and JS has not paused it.
 void Loop::http_input(Connection& c, const uint8_t* p, size_t n) {
   HttpConn& h = *c.http;
   if (h.input_closed) return;
   const HttpOptions& opt = http_opts(c);
   const uint32_t id = id_of(c);
-  const uint8_t* buf;
-  size_t len;
-  bool from_inbuf = !h.inbuf.empty() || p == nullptr;
-  if (from_inbuf) {
-    if (n) h.inbuf.insert(h.inbuf.end(), p, p + n);
-    buf = h.inbuf.data();
-    len = h.inbuf.size();
-  } else {
-    buf = p;
-    len = n;
-  }
+  bool from_inbuf = !c.inbuf.empty() || p == nullptr;
+  if (from_inbuf && n) c.inbuf.insert(c.inbuf.end(), p, p + n);
+  const uint8_t* buf = from_inbuf ? c.inbuf.data() : p;
+  size_t len = from_inbuf ? c.inbuf.size() : n;
   size_t pos = 0;
   uint32_t scanned = from_inbuf ? h.scanned : 0;
+  // Why the loop below stopped: waiting for bytes is the only state in which a FIN ends the input.
+  bool need_bytes = true;
+  auto park = [&] { need_bytes = false; resume_later(c); };
+  // Refuse the request being parsed (one record; parked when the batch is full).
+  auto fail = [&](http::ParseError e, bool body_error) {
+    if (!batch_.room(1, 0, 0)) { park(); return; }
+    need_bytes = false;
+    http_fail(c, e, body_error);
+  };
   while (pos < len && !h.input_closed && c.state == ConnState::Open) {
     if (h.phase == HttpConn::Phase::Head) {
-      if (h.outstanding >= kMaxOutstanding || c.paused) break;  // park the rest; parse after responses
-      // Room for one more request in this batch, or park the rest for after delivery.
-      if (!batch_.room(2, (uint32_t)std::min<size_t>(len - pos, opt.limits.max_head_bytes) + 64, opt.limits.max_headers)) {
-        c.needs_parse = true;
-        waiting_.push_back(id);
-        break;
-      }
+      if (h.outstanding >= kMaxOutstanding || c.paused) { need_bytes = false; break; }  // resumed by responses / resume()
+      if (c.queued() > kOutputHighWater) { h.output_blocked = true; need_bytes = false; break; }  // resumed as sends progress
       // Empty lines before a request line are ignored (RFC 9112 §2.2), a few at most;
       // skipped here so the CRLFCRLF search below never matches them.
       while (len - pos >= 2 && buf[pos] == '\r' && buf[pos + 1] == '\n' && h.empty_lines < kMaxEmptyLines) {
@@ -89,7 +96,7 @@ void Loop::http_input(Connection& c, const uint8_t* p, size_t n) {
         scanned = scanned > 2 ? scanned - 2 : 0;
       }
       if (pos >= len) break;
-      if (len - pos >= 2 && buf[pos] == '\r' && buf[pos + 1] == '\n') { http_fail(c, http::ParseError::BadRequest, false); break; }
+      if (len - pos >= 2 && buf[pos] == '\r' && buf[pos + 1] == '\n') { fail(http::ParseError::BadRequest, false); break; }
       if (!h.head_started_ms) {
         h.head_started_ms = now_ms_;
         if (!h.request_started_ms) h.request_started_ms = now_ms_;
@@ -97,18 +104,23 @@ void Loop::http_input(Connection& c, const uint8_t* p, size_t n) {
       size_t from = scanned > 3 ? scanned - 3 : 0;
       const uint8_t* end = find_head_end(buf + pos, len - pos, from);
       if (!end) {
+        // Incomplete: refuse at once what can never become a head (TLS, bare LF, …) or is too large already.
+        http::ParseError e;
         if (len - pos > opt.limits.max_head_bytes) {
-          http::RequestHead head;
-          http::ParseError e = http::parse_request_head(buf + pos, len - pos, opt.limits, head, field_tmp_.data());
-          http_fail(c, e == http::ParseError::None ? http::ParseError::HeadTooLarge : e, false);
-          break;
+          http::RequestHead partial;
+          e = http::parse_request_head(buf + pos, len - pos, opt.limits, partial, field_tmp_.data());
+          if (e == http::ParseError::None) e = http::ParseError::HeadTooLarge;
+        } else {
+          e = http::check_partial_head(buf + pos, len - pos, scanned, opt.limits, field_tmp_.data());
         }
+        if (e != http::ParseError::None) { fail(e, false); break; }
         scanned = (uint32_t)(len - pos);
         break;
       }
       http::RequestHead head;
       http::ParseError e = http::parse_request_head(buf + pos, (size_t)(end - (buf + pos)), opt.limits, head, field_tmp_.data());
-      if (e != http::ParseError::None) { http_fail(c, e, false); break; }
+      if (e != http::ParseError::None) { fail(e, false); break; }
+      if (!batch_.room(1, head.head_len, head.field_count)) { park(); break; }
       emit_request(c, buf + pos, head);
       pos += head.head_len;
       scanned = 0;
@@ -128,8 +140,11 @@ void Loop::http_input(Connection& c, const uint8_t* p, size_t n) {
         h.input_closed = true;
       }
     } else if (h.phase == HttpConn::Phase::BodyLength) {
+      // BODY and BODY_END: two records, and body bytes up to the data room.
+      if (!h.discard_body && !batch_.room(2, 1, 0)) { park(); break; }
       size_t take = (size_t)std::min<uint64_t>(len - pos, h.body_remaining);
       if (!h.discard_body) {
+        take = std::min<size_t>(take, batch_.data_room());
         uint32_t off = batch_.copy(buf + pos, (uint32_t)take);
         int32_t* e = batch_.push(EV_BODY, id);
         e[2] = (int32_t)off;
@@ -143,15 +158,24 @@ void Loop::http_input(Connection& c, const uint8_t* p, size_t n) {
         if (h.last_request) h.input_closed = true;
       }
     } else {
-      auto r = h.chunked.feed(buf + pos, len - pos, [&](const uint8_t* d, size_t dn) {
-        if (h.discard_body || dn == 0) return;
-        uint32_t off = batch_.copy(d, (uint32_t)dn);
-        int32_t* e = batch_.push(EV_BODY, id);
-        e[2] = (int32_t)off;
-        e[3] = (int32_t)dn;
+      // The data of every chunk in this input goes into one BODY record (body
+      // bytes never outnumber the input bytes that carry them, so the input
+      // offered is capped at the data room); BODY_END or an error is the second record.
+      if (!batch_.room(2, h.discard_body ? 0 : 1, 0)) { park(); break; }
+      size_t offer = h.discard_body ? len - pos : std::min<size_t>(len - pos, batch_.data_room());
+      uint32_t body_off = batch_.data_used, body_len = 0;
+      auto r = h.chunked.feed(buf + pos, offer, [&](const uint8_t* d, size_t dn) {
+        if (h.discard_body) return;
+        batch_.copy(d, (uint32_t)dn);
+        body_len += (uint32_t)dn;
       });
+      if (body_len) {
+        int32_t* e = batch_.push(EV_BODY, id);
+        e[2] = (int32_t)body_off;
+        e[3] = (int32_t)body_len;
+      }
       pos += r.consumed;
-      if (r.error != http::ParseError::None) { http_fail(c, r.error, true); break; }
+      if (r.error != http::ParseError::None) { fail(r.error, true); break; }
       if (r.done) {
         if (!h.discard_body) batch_.push(EV_BODY_END, id);
         h.phase = HttpConn::Phase::Head;
@@ -162,31 +186,32 @@ void Loop::http_input(Connection& c, const uint8_t* p, size_t n) {
     }
   }
   if (c.state != ConnState::Open || !c.http) return;
-  // Keep what is left (a partial head, or input parked behind outstanding responses).
-  if (h.input_closed || pos >= len) {
-    if (from_inbuf) { if (h.inbuf.capacity() > 65536) std::vector<uint8_t>().swap(h.inbuf); else h.inbuf.clear(); }
-    h.scanned = 0;
-  } else if (from_inbuf) {
-    h.inbuf.erase(h.inbuf.begin(), h.inbuf.begin() + (ptrdiff_t)pos);
-    h.scanned = scanned;
-  } else {
-    h.inbuf.assign(buf + pos, buf + len);
-    h.scanned = scanned;
-  }
-  // Too much parked input (pipelining without reading answers): stop reading until it drains.
-  bool too_much = h.inbuf.size() > opt.limits.max_head_bytes + cfg_.buffer_size;
-  if (too_much && !c.parked) {
-    c.parked = true;
-    cancel_recv(c);
-  } else if (!too_much && c.parked) {
-    c.parked = false;
-    if (c.wants_recv()) arm_recv(c);
-  }
+  // Keep what is left (a partial head, or input parked behind outstanding responses or a full batch).
+  if (h.input_closed) pos = len;
+  keep_input(c, buf, len, pos, from_inbuf, (size_t)opt.limits.max_head_bytes + cfg_.buffer_size);
+  h.scanned = pos >= len ? 0 : scanned;
+  if (need_bytes && c.peer_eof && !h.input_closed) http_eof(c);
 }
 
-// Refuse the request being parsed. Head errors are answered here once every
-// earlier response is out; body errors belong to a request JS already has, so
-// JS answers (HTTP_ERROR w4 = 1) and closes.
+// The client sent its FIN and every complete request before it is parsed.
+// Answers still owed go out, then the connection closes; a request cut off
+// in its body fails (JS answers 400 if it has not answered); a head cut off
+// is dropped.
+void Loop::http_eof(Connection& c) {
+  HttpConn& h = *c.http;
+  if (h.phase != HttpConn::Phase::Head) {
+    if (!batch_.room(1, 0, 0)) { resume_later(c); return; }
+    http_fail(c, http::ParseError::BadRequest, true);
+    return;
+  }
+  h.input_closed = true;
+  if (h.outstanding == 0 && h.pending_error == http::ParseError::None) finish_then_close(c);
+}
+
+// Refuse the request being parsed (the caller checked room for one record).
+// Head errors are answered here once every earlier response is out; body
+// errors belong to a request JS already has, so JS answers (HTTP_ERROR w4 = 1)
+// and closes.
 void Loop::http_fail(Connection& c, http::ParseError e, bool body_error) {
   HttpConn& h = *c.http;
   h.input_closed = true;
@@ -195,14 +220,41 @@ void Loop::http_fail(Connection& c, http::ParseError e, bool body_error) {
   ev[3] = (int32_t)e;
   ev[4] = body_error ? 1 : 0;
   if (body_error) return;
-  if (h.outstanding == 0) {
-    std::string_view r = http::error_response(e);
-    queue_send(c, (const uint8_t*)r.data(), r.size());
-    c.close_after_send = true;
-    if (!c.send_inflight && c.queued() == 0) begin_close(c, 0);
-  } else {
-    h.pending_error = e;
+  if (h.outstanding == 0) http_answer_error(c, http::error_response(e));
+  else h.pending_error = e;
+}
+
+// Send a precomputed error answer (status line first, then a Date field added
+// here) and close after it.
+void Loop::http_answer_error(Connection& c, std::string_view canned) {
+  size_t line = canned.find("\r\n") + 2;
+  queue_send(c, (const uint8_t*)canned.data(), line);
+  std::string_view date = http_date_field();
+  queue_send(c, (const uint8_t*)date.data(), date.size());
+  queue_send(c, (const uint8_t*)canned.data() + line, canned.size() - line);
+  finish_then_close(c);
+}
+
+// Send what is queued, then close (lingering: FIN first, see after_queue_empty).
+void Loop::finish_then_close(Connection& c) {
+  c.close_after_send = true;
+  if (!c.send_inflight && c.queued() == 0) after_queue_empty(c);
+}
+
+// "Date: <IMF-fixdate>\r\n" for the current second, formatted once per second.
+std::string_view Loop::http_date_field() {
+  time_t now = time(nullptr);
+  if (now != date_second_) {
+    static const char* const days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static const char* const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    struct tm t;
+    gmtime_r(&now, &t);
+    int n = snprintf(date_field_, sizeof date_field_, "Date: %s, %02d %s %04d %02d:%02d:%02d GMT\r\n", days[t.tm_wday], t.tm_mday,
+                     months[t.tm_mon], t.tm_year + 1900, t.tm_hour, t.tm_min, t.tm_sec);
+    date_len_ = n > 0 ? (uint32_t)std::min<int>(n, sizeof date_field_ - 1) : 0;
+    date_second_ = now;
   }
+  return {date_field_, date_len_};
 }
 
 void Loop::http_response_done(Connection& c) {
@@ -215,41 +267,50 @@ void Loop::http_response_done(Connection& c) {
     if (h.pending_error != http::ParseError::None) {
       std::string_view r = http::error_response(h.pending_error);
       h.pending_error = http::ParseError::None;
-      queue_send(c, (const uint8_t*)r.data(), r.size());
-      c.close_after_send = true;
+      http_answer_error(c, r);
       return;
     }
     if (h.input_closed && c.peer_eof && !c.close_after_send) {
       // The client half-closed and has every answer: finish once they are sent.
-      c.close_after_send = true;
-      if (!c.send_inflight && c.queued() == 0) begin_close(c, 0);
+      finish_then_close(c);
       return;
     }
   }
-  if (!h.input_closed && (c.needs_parse || !h.inbuf.empty()) && h.outstanding < kMaxOutstanding) {
-    c.needs_parse = true;
-    waiting_.push_back(id_of(c));
+  // Input parked behind the answers owed (or a FIN to act on) is parsed now.
+  if (!h.input_closed && (!c.inbuf.empty() || c.peer_eof) && h.outstanding < kMaxOutstanding) resume_later(c);
+}
+
+// Sends progressed: a connection that stopped parsing for unsent output goes on below the mark.
+void Loop::http_output_progress(Connection& c) {
+  HttpConn& h = *c.http;
+  if (h.output_blocked && c.queued() <= kOutputHighWater) {
+    h.output_blocked = false;
+    resume_later(c);
   }
 }
 
 void Loop::http_timeouts(Connection& c, uint64_t now) {
   HttpConn& h = *c.http;
   const HttpOptions& opt = http_opts(c);
-  if (c.close_after_send) return;
+  // Every state, closing ones included: output the peer does not take for
+  // send_timeout ends the connection (a client that never reads).
+  if (opt.send_timeout_ms && (c.send_inflight || c.queued() > 0) && now - c.send_progress_ms >= opt.send_timeout_ms) {
+    emit_simple(EV_TIMEOUT, id_of(c), TO_SEND);
+    begin_close(c, -ETIMEDOUT);
+    return;
+  }
+  if (c.close_after_send || c.linger_until_ms) return;  // closing: the send stall and linger deadlines apply
   auto answer_408 = [&](int32_t kind) {
     emit_simple(EV_TIMEOUT, id_of(c), kind);
-    std::string_view r = http::timeout_response();
     h.input_closed = true;
-    queue_send(c, (const uint8_t*)r.data(), r.size());
-    c.close_after_send = true;
-    if (!c.send_inflight && c.queued() == 0) begin_close(c, 0);
+    http_answer_error(c, http::timeout_response());
   };
   if (h.outstanding == 0) {
     if (h.head_started_ms && opt.headers_timeout_ms && now - h.head_started_ms >= opt.headers_timeout_ms) {
       answer_408(TO_HEADERS);
     } else if (h.request_started_ms && opt.request_timeout_ms && now - h.request_started_ms >= opt.request_timeout_ms) {
       answer_408(TO_REQUEST);
-    } else if (!h.head_started_ms && h.inbuf.empty() && h.phase == HttpConn::Phase::Head && now - h.idle_since_ms >= opt.keep_alive_timeout_ms) {
+    } else if (!h.head_started_ms && c.inbuf.empty() && h.phase == HttpConn::Phase::Head && now - h.idle_since_ms >= opt.keep_alive_timeout_ms) {
       // keep_alive_timeout_ms 0: JS sends Connection: close on every response, so idle never lasts.
       if (opt.keep_alive_timeout_ms) {
         emit_simple(EV_TIMEOUT, id_of(c), TO_IDLE);

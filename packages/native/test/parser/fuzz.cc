@@ -369,7 +369,8 @@ void check_head(const uint8_t* data, size_t len, const Limits& lim) {
   for (size_t i = 0; i < h.target_len; ++i) FCHECK(data[h.target_off + i] >= 0x21 && data[h.target_off + i] <= 0x7e);
   FCHECK(h.version_minor <= 1);
   std::string_view ver = s.substr(h.target_off + h.target_len, 11);
-  FCHECK(ver == (h.version_minor ? " HTTP/1.1\r\n" : " HTTP/1.0\r\n"));
+  // 1.0 is 1.0; any higher 1.x minor is served as 1.1
+  FCHECK(ver.substr(0, 8) == " HTTP/1." && ver.substr(9) == "\r\n" && (ver[8] == '0') == (h.version_minor == 0));
   // fields
   FCHECK(h.field_count <= lim.max_headers);
   size_t expect_off = h.target_off + h.target_len + 11;

@@ -225,13 +225,39 @@ TEST(request_line_spacing) {
   CHECK_ERR(perr("\r\n\r\n"), ParseError::BadRequest);
 }
 
+// check_partial_head: what can never become a head is refused before its end arrives.
+static ParseError partial(std::string_view s, size_t from = 0) {
+  static Field fields[256];
+  return check_partial_head((const uint8_t*)s.data(), s.size(), from, Limits{}, fields);
+}
+
+TEST(partial_heads) {
+  CHECK_ERR(partial("GET / HT"), ParseError::None);
+  CHECK_ERR(partial("GET / HTTP/1.1\r\nHost: a\r\nX-A: b"), ParseError::None);
+  CHECK_ERR(partial("GET / HTTP/1.1\r"), ParseError::None);
+  CHECK_ERR(partial("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03"), ParseError::BadRequest);  // TLS ClientHello
+  CHECK_ERR(partial("SSH-2.0-OpenSSH_9.2p1 Debian\r\n"), ParseError::BadRequest);
+  CHECK_ERR(partial("GET / HTTP/1.1\nHost: a\n"), ParseError::BadRequest);  // bare LF
+  CHECK_ERR(partial("GET / HTTP/1.1\r\nHost: a\rX"), ParseError::BadRequest);  // bare CR
+  CHECK_ERR(partial("GET / HTTP/1.1\r\nHost: a\r\nX: \x01"), ParseError::BadRequest);
+  CHECK_ERR(partial("GET / HTTP/1.1\r\nHost: a\rX", 24), ParseError::BadRequest);  // the CR ended the last call
+  CHECK_ERR(partial("GET / HTTP/3.0\r\n"), ParseError::BadVersion);
+  CHECK_ERR(partial("G@T / HTTP/1.1\r\n"), ParseError::BadRequest);
+}
+
 TEST(versions) {
   auto p = parse("GET / HTTP/1.0\r\n\r\n");
   CHECK_ERR(p.err, ParseError::None);
   CHECK(p.head.version_minor == 0);
   CHECK(!p.head.keep_alive);
   CHECK_ERR(perr(req("", "GET / HTTP/2.0")), ParseError::BadVersion);
-  CHECK_ERR(perr(req("", "GET / HTTP/1.2")), ParseError::BadVersion);
+  {
+    // A higher 1.x minor is served as 1.1 (RFC 9110 §2.5).
+    auto q = parse("GET / HTTP/1.2\r\nHost: a\r\n\r\n");
+    CHECK_ERR(q.err, ParseError::None);
+    CHECK(q.head.version_minor == 1);
+    CHECK(q.head.keep_alive);
+  }
   CHECK_ERR(perr(req("", "GET / HTTP/0.9")), ParseError::BadVersion);
   CHECK_ERR(perr(req("", "GET / HTTP/3")), ParseError::BadVersion);
   CHECK_ERR(perr(req("", "GET / HTTP/2")), ParseError::BadVersion);

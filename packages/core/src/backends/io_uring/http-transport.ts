@@ -47,6 +47,7 @@ class UringHttpTransport extends UringServer implements HttpTransport, ResponseO
       headersTimeout: l.headersTimeout,
       requestTimeout: l.requestTimeout,
       keepAliveTimeout: l.keepAliveTimeout,
+      sendTimeout: l.sendTimeout,
     }), {});
   }
 

@@ -27,6 +27,14 @@ const OUT_DATA_BYTES = 4 * 1024 * 1024;
 const MAX_CONNECTIONS = 65536;
 /** Writes larger than this skip the output area (one copy straight into the send queue). */
 const DIRECT_WRITE_BYTES = 256 * 1024;
+/**
+ * RINGSIDE_TEST_TINY=1 (tests only): a batch of a few records and a buffer
+ * ring of a few small buffers, so every "batch full, resume next batch" and
+ * ENOBUFS path runs. Behaviour must not change, only the number of batches.
+ */
+const TINY = process.env.RINGSIDE_TEST_TINY === '1'
+  ? { batchEvents: 4, batchData: 4096, batchFields: 8, bufferCount: 16, bufferSize: 1024 }
+  : null;
 
 export class NativeLoop {
   readonly events = new Int32Array(EVENT_CAPACITY * EVENT_WORDS);
@@ -38,7 +46,9 @@ export class NativeLoop {
   /** Bumped whenever the output area is found empty (the native side took it). */
   epoch = 0;
   private readonly listeners = new Map<number, LoopClient>();
+  /** Per slot: the client owning the connection and the connection's full id (slot + generation). */
   private readonly owners: (LoopClient | undefined)[] = new Array(MAX_CONNECTIONS);
+  private readonly ownerIds = new Float64Array(MAX_CONNECTIONS).fill(-1);
   private users = 0;
   private live = false;
 
@@ -53,8 +63,8 @@ export class NativeLoop {
    * others run shares theirs.
    */
   acquire(tuning: LoopTuning): void {
-    const count = tuning.bufferCount ?? 512;
-    const size = tuning.bufferSize ?? 8192;
+    const count = tuning.bufferCount ?? TINY?.bufferCount ?? 512;
+    const size = tuning.bufferSize ?? TINY?.bufferSize ?? 8192;
     if (this.live && this.users === 0 && (count !== this.bufferCount || size !== this.bufferSize)) this.stop();
     this.users++;
     if (this.live) return;
@@ -72,6 +82,7 @@ export class NativeLoop {
       outData: this.outData,
       queued: this.queued,
       onBatch: (count) => this.onBatch(count),
+      ...(TINY && { batchEvents: TINY.batchEvents, batchData: TINY.batchData, batchFields: TINY.batchFields }),
     });
     this.live = true;
   }
@@ -111,25 +122,44 @@ export class NativeLoop {
     this.binding.closeListener(id);
   }
 
+  /**
+   * One batch, atomic for bookkeeping: an exception from a client (user code)
+   * never loses the rest of the batch; the first one is rethrown after it
+   * (to the app's uncaughtException), later ones are reported as warnings.
+   * Events act only on the connection with their full id: a stale one (a
+   * closed connection whose slot was reused) is dropped.
+   */
   private onBatch(count: number): void {
     const ev = this.events;
+    let thrown: { error: unknown } | null = null;
     for (let i = 0; i < count; i++) {
       const at = i * EVENT_WORDS;
       const type = ev[at]!;
       const id = ev[at + 1]! >>> 0;
-      if (type === Ev.OPEN) {
-        const client = this.listeners.get(ev[at + 2]!);
-        if (!client) continue;
-        this.owners[slotOf(id)] = client;
-        const off = ev[at + 3]!;
-        client.onOpen(id, this.eventData.latin1Slice(off, off + ev[at + 4]!), ev[at + 5]!, ev[at + 6] as 4 | 6);
-        continue;
+      const slot = slotOf(id);
+      try {
+        if (type === Ev.OPEN) {
+          const client = this.listeners.get(ev[at + 2]!);
+          if (!client) continue;
+          this.owners[slot] = client;
+          this.ownerIds[slot] = id;
+          const off = ev[at + 3]!;
+          client.onOpen(id, this.eventData.latin1Slice(off, off + ev[at + 4]!), ev[at + 5]!, ev[at + 6] as 4 | 6);
+          continue;
+        }
+        const owner = this.owners[slot];
+        if (owner === undefined || this.ownerIds[slot] !== id) continue;
+        if (type === Ev.CLOSE) {
+          this.owners[slot] = undefined;
+          this.ownerIds[slot] = -1;
+        }
+        owner.onEvent(type, id, at);
+      } catch (error) {
+        if (thrown) process.emitWarning(`ringside: an event handler threw: ${(error as Error)?.stack ?? String(error)}`);
+        else thrown = { error };
       }
-      const owner = this.owners[slotOf(id)];
-      if (owner === undefined) continue;
-      if (type === Ev.CLOSE) this.owners[slotOf(id)] = undefined;
-      owner.onEvent(type, id, at);
     }
+    if (thrown) throw thrown.error;
   }
 
   // ---- output area ----------------------------------------------------------
