@@ -32,9 +32,9 @@ const DIRECT_WRITE_BYTES = 256 * 1024;
  * ring of a few small buffers, so every "batch full, resume next batch" and
  * ENOBUFS path runs. Behaviour must not change, only the number of batches.
  */
-const TINY = process.env.RINGSIDE_TEST_TINY === '1'
-  ? { batchEvents: 4, batchData: 4096, batchFields: 8, bufferCount: 16, bufferSize: 1024 }
-  : null;
+function tinyCapacities(): { batchEvents: number; batchData: number; batchFields: number; bufferCount: number; bufferSize: number } | null {
+  return process.env.RINGSIDE_TEST_TINY === '1' ? { batchEvents: 4, batchData: 4096, batchFields: 8, bufferCount: 16, bufferSize: 1024 } : null;
+}
 
 export class NativeLoop {
   readonly events = new Int32Array(EVENT_CAPACITY * EVENT_WORDS);
@@ -63,8 +63,9 @@ export class NativeLoop {
    * others run shares theirs.
    */
   acquire(tuning: LoopTuning): void {
-    const count = tuning.bufferCount ?? TINY?.bufferCount ?? 512;
-    const size = tuning.bufferSize ?? TINY?.bufferSize ?? 8192;
+    const tiny = tinyCapacities();
+    const count = tuning.bufferCount ?? tiny?.bufferCount ?? 512;
+    const size = tuning.bufferSize ?? tiny?.bufferSize ?? 8192;
     if (this.live && this.users === 0 && (count !== this.bufferCount || size !== this.bufferSize)) this.stop();
     this.users++;
     if (this.live) return;
@@ -82,7 +83,7 @@ export class NativeLoop {
       outData: this.outData,
       queued: this.queued,
       onBatch: (count) => this.onBatch(count),
-      ...(TINY && { batchEvents: TINY.batchEvents, batchData: TINY.batchData, batchFields: TINY.batchFields }),
+      ...(tiny && { batchEvents: tiny.batchEvents, batchData: tiny.batchData, batchFields: tiny.batchFields }),
     });
     this.live = true;
   }
