@@ -25,7 +25,12 @@ class SummaryLine implements Reporter {
 
 export default defineConfig({
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'bench/test/**/*.test.ts'],
+    projects: [
+      { extends: true, test: { name: 'all', include: ['packages/*/test/**/*.test.ts', 'bench/test/**/*.test.ts'] } },
+      // The transport suite again with a batch of 4 records and 16 ring buffers of
+      // 1 KiB: every "batch full, resume in the next one" and ENOBUFS path runs.
+      { extends: true, test: { name: 'tiny-batches', include: ['packages/core/test/**/*.test.ts'], env: { RINGSIDE_TEST_TINY: '1' } } },
+    ],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // Transport tests open many sockets; forks keep each file's fds and rings apart.
