@@ -195,13 +195,14 @@ void Loop::http_input(Connection& c, const uint8_t* p, size_t n) {
 
 // The client sent its FIN and every complete request before it is parsed.
 // Answers still owed go out, then the connection closes; a request cut off
-// in its body fails (JS answers 400 if it has not answered); a head cut off
-// is dropped.
+// in its head or body is answered 400 (for a body: by JS, unless the app
+// already answered), as node:http does.
 void Loop::http_eof(Connection& c) {
   HttpConn& h = *c.http;
-  if (h.phase != HttpConn::Phase::Head) {
+  bool in_body = h.phase != HttpConn::Phase::Head;
+  if (in_body || !c.inbuf.empty()) {
     if (!batch_.room(1, 0, 0)) { resume_later(c); return; }
-    http_fail(c, http::ParseError::BadRequest, true);
+    http_fail(c, http::ParseError::BadRequest, in_body);
     return;
   }
   h.input_closed = true;

@@ -80,11 +80,11 @@ class UringHttpTransport extends UringServer implements HttpTransport, ResponseO
         break;
       }
       case Ev.HTTP_ERROR:
-        // Head errors: native answers once earlier responses are out, then closes.
+        // Head errors: native answers once earlier responses are out (they keep
+        // their keep-alive framing), then closes; JS only takes no more requests.
         // Body errors: this request's answer is ours, in its turn; earlier ones go out as they are.
         conn.lastRequest = true;
         if (ev[at + 4] === 1) this.onBodyError(conn, BODY_ERRORS[ev[at + 3]!] ?? transportErrors.badRequest);
-        else conn.closing = true;
         break;
       case Ev.DRAIN:
         conn.queue[0]?.emitDrain();
