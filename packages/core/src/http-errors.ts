@@ -27,8 +27,8 @@ export function errorBody(e: TransportError): string {
   return JSON.stringify({ statusCode: e.status, code: e.code, error: e.error, message: e.message });
 }
 
-/** A complete HTTP/1.1 response for `e`, closing the connection. */
-export function errorResponse(e: TransportError): string {
+/** A complete HTTP/1.1 response for `e`, closing the connection, with a Date header (IMF-fixdate) for `date`. */
+export function errorResponse(e: TransportError, date: Date = new Date()): string {
   const body = errorBody(e);
-  return `HTTP/1.1 ${e.status} ${e.error}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+  return `HTTP/1.1 ${e.status} ${e.error}\r\nDate: ${date.toUTCString()}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
 }

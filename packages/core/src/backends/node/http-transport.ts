@@ -3,14 +3,16 @@
  * (strict mode); this file adds what the contract asks on top of it so that
  * both backends answer alike: Ringside's limits with the JSON error answers of
  * the native parser, keep-alive rules (keepAliveTimeout 0, requests per
- * connection, closing), a request timeout that also covers the handler, and
- * lingering closes.
+ * connection, closing), a request timeout that also covers the handler, a
+ * send timeout for clients that stop reading, HTTP/1.x versions above 1.1
+ * served as 1.1, and lingering closes.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type net from 'node:net';
 import type { HttpLimits, HttpTransport, HttpTransportOptions, IncomingHeaders, OutgoingHeaders, RawRequest, RawResponse } from '../../http-types.js';
 import type { AddressInfo, ListenOptions, ServerStats } from '../../types.js';
-import { NodeServer, nodeStats, sentBytes } from './server-common.js';
+import { NodeServer, kernelBytes, nodeStats, sentBytes } from './server-common.js';
+import { acceptAnyMinorVersion } from './lenient-version.js';
 import { validateResponse } from '../../http-validate.js';
 import { errorResponse, transportErrors, type TransportError } from '../../http-errors.js';
 
@@ -18,23 +20,26 @@ const HIGH_WATER_MARK = 64 * 1024;
 /** After our FIN, read and drop for this long before closing, so unread input never turns into an RST. */
 const LINGER_MS = 2000;
 /**
- * Period of node's sweep for headersTimeout/requestTimeout (connectionsCheckingInterval) and of
- * ours for requests still in the handler: 1 s, finer only for timeouts of a few seconds or less.
+ * Period of a timeout sweep: node's for headersTimeout/requestTimeout (connectionsCheckingInterval),
+ * ours for requests still in the handler and for sendTimeout. 1 s, finer only for timeouts of a
+ * few seconds or less.
  */
-function checkInterval(l: HttpLimits): number {
-  const timeouts = [l.headersTimeout, l.requestTimeout].filter((t) => t > 0);
-  if (timeouts.length === 0) return 1000;
-  return Math.min(1000, Math.max(50, Math.floor(Math.min(...timeouts) / 4)));
+function checkInterval(...timeouts: number[]): number {
+  const on = timeouts.filter((t) => t > 0);
+  if (on.length === 0) return 1000;
+  return Math.min(1000, Math.max(50, Math.floor(Math.min(...on) / 4)));
 }
 
-
-/** Precomputed complete responses for answers written straight to the socket. */
-const rawAnswers = new Map<TransportError, Buffer>();
+/** Complete responses for answers written straight to the socket, rendered again when the Date second changes. */
+const rawAnswers = new Map<TransportError, { second: number; bytes: Buffer }>();
 function rawAnswer(e: TransportError): Buffer {
-  let b = rawAnswers.get(e);
-  if (!b) rawAnswers.set(e, (b = Buffer.from(errorResponse(e), 'latin1')));
-  return b;
+  const second = Math.floor(Date.now() / 1000);
+  let a = rawAnswers.get(e);
+  if (!a || a.second !== second) rawAnswers.set(e, (a = { second, bytes: Buffer.from(errorResponse(e, new Date(second * 1000)), 'latin1') }));
+  return a.bytes;
 }
+
+let lenientVersionWarned = false;
 
 /** node parser error codes → the answer the native parser gives for the same input. */
 function parseErrorAnswer(err: NodeJS.ErrnoException & { reason?: string }): TransportError {
@@ -73,6 +78,9 @@ interface Conn {
   /** node reported a parse error or timeout; it reports more for the same bytes. */
   errored: boolean;
   lingering: boolean;
+  /** kernelBytes() when the sweep last saw output waiting, and since when it has not moved (0: nothing waiting). */
+  sentMark: number;
+  stalledSince: number;
 }
 
 const kConn = Symbol('ringside.conn');
@@ -272,7 +280,7 @@ function createServer(l: HttpLimits): http.Server {
     requireHostHeader: false, // checked in refusal(), answered in our JSON shape
     requestTimeout: l.requestTimeout,
     headersTimeout,
-    connectionsCheckingInterval: checkInterval(l),
+    connectionsCheckingInterval: checkInterval(l.headersTimeout, l.requestTimeout),
     keepAliveTimeout: l.keepAliveTimeout, // 0 means "no timeout" to node: prepare() closes instead
     noDelay: true,
     highWaterMark: HIGH_WATER_MARK,
@@ -291,6 +299,8 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
   private readonly httpServer: http.Server;
   private readonly conns = new Set<Conn>();
   private sweep: NodeJS.Timeout | null = null;
+  private sweepMs = 1000;
+  private lastSweep = 0;
   private counters = { accepted: 0, bytesRead: 0, bytesWritten: 0 };
 
   constructor(private readonly options: HttpTransportOptions, readonly limits: HttpLimits, readonly backendReason: string) {
@@ -310,8 +320,10 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
 
   async listen(options: ListenOptions = {}): Promise<AddressInfo> {
     const addr = await this.bind(options);
-    if (this.limits.requestTimeout > 0) {
-      this.sweep = setInterval(() => this.sweepRequests(), checkInterval(this.limits));
+    const l = this.limits;
+    if (l.requestTimeout > 0 || l.sendTimeout > 0) {
+      this.sweepMs = checkInterval(l.requestTimeout, l.sendTimeout);
+      this.sweep = setInterval(() => this.sweepTimeouts(), this.sweepMs);
       this.sweep.unref();
     }
     return addr;
@@ -321,8 +333,12 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
   // ---- connections -------------------------------------------------------------
 
   private onConnection(socket: TrackedSocket): void {
-    const conn: Conn = { socket, requests: 0, closing: false, live: [], bodyReq: null, pendingAnswer: null, errored: false, lingering: false };
+    const conn: Conn = { socket, requests: 0, closing: false, live: [], bodyReq: null, pendingAnswer: null, errored: false, lingering: false, sentMark: 0, stalledSince: 0 };
     socket[kConn] = conn;
+    if (!acceptAnyMinorVersion(this.httpServer, socket, this.limits.maxHeaderSize) && !lenientVersionWarned) {
+      lenientVersionWarned = true;
+      process.emitWarning('ringside: node:http internals for a lenient HTTP version were not found; HTTP/1.2 and later 1.x requests are answered 505 on the node backend');
+    }
     this.conns.add(conn);
     this.counters.accepted++;
     // node calls destroySoon() after a response that closes the connection; linger instead.
@@ -381,8 +397,9 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
     }
     const e = parseErrorAnswer(err);
     // The request whose body was arriving fails first; the app may still answer it (as on io_uring).
-    const req = conn.bodyReq;
-    conn.bodyReq = null;
+    // A body already complete (its 'end' not yet emitted) is not the one in error: a later request is.
+    const req = conn.bodyReq?.raw.complete ? null : conn.bodyReq;
+    if (req) conn.bodyReq = null;
     const r = req?.res ?? null;
     req?.fail(codedError(e));
     if (r?.started) {
@@ -452,7 +469,8 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
   /** What node's parser lets through and the native parser refuses, in the native parser's order. */
   private refusal(raw: IncomingMessage): TransportError | null {
     const l = this.limits;
-    if (raw.httpVersionMajor !== 1 || raw.httpVersionMinor > 1) return transportErrors.versionNotSupported;
+    // 1.2 and later minors are served as 1.1 (RFC 9110 §2.5); llhttp accepts them (lenient-version.ts).
+    if (raw.httpVersionMajor !== 1) return transportErrors.versionNotSupported;
     const url = raw.url ?? '';
     if (url.length > l.maxUrlLength) return transportErrors.uriTooLong;
     if (url.charCodeAt(0) !== 47 /* / */ && !(url === '*' && raw.method === 'OPTIONS') && !ABSOLUTE_TARGET.test(url)) return transportErrors.badRequest;
@@ -470,7 +488,7 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
       if (raw.httpVersionMinor === 0) return transportErrors.smuggling;
       if (te.trim().toLowerCase() !== 'chunked') return transportErrors.notImplemented;
     }
-    if (raw.httpVersionMinor === 1 && hosts === 0) return transportErrors.badRequest;
+    if (raw.httpVersionMinor >= 1 && hosts === 0) return transportErrors.badRequest;
     const cl = raw.headers['content-length'];
     if (cl !== undefined && Number(cl) > l.bodyLimit) return transportErrors.bodyTooLarge;
     return null;
@@ -544,28 +562,60 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
     if ((this.closing || conn.closing) && conn.live.length === 0 && !aborted) this.lingerClose(conn);
   }
 
-  /** requestTimeout also covers the handler: node only times the receiving of a request. */
-  private sweepRequests(): void {
-    const limit = this.limits.requestTimeout;
+  /** One pass over the connections for requestTimeout and sendTimeout (destroys and answers close asynchronously). */
+  private sweepTimeouts(): void {
+    const { requestTimeout, sendTimeout } = this.limits;
     const now = Date.now();
+    // After a blocked event loop, timers run before the socket events that show send progress:
+    // stalls are judged at the next sweep instead.
+    const late = this.lastSweep > 0 && now - this.lastSweep > 2 * this.sweepMs;
+    this.lastSweep = now;
     for (const conn of this.conns) {
-      const r = conn.live[0];
-      if (!r || r.finished || now - r.startedAt <= limit) continue;
-      const req = r.req;
-      if (conn.bodyReq === req) {
-        conn.bodyReq = null;
-        req.fail(codedError(transportErrors.requestTimeout));
-      }
-      if (!r.started) this.answerAndClose(r, transportErrors.requestTimeout);
-      else this.destroyConn(conn);
+      if (sendTimeout > 0 && !late && this.sendStalled(conn, now, sendTimeout)) this.destroyConn(conn);
+      else if (requestTimeout > 0) this.checkRequestTimeout(conn, now, requestTimeout);
     }
+  }
+
+  /**
+   * Output is waiting and none of it has gone out for `limit` ms: the client does not read.
+   * Any connection (busy, lingering, closing) counts, and so does partial progress of one large
+   * write, which only kernelBytes() sees. Bytes already in the kernel are not seen: a kept-alive
+   * connection whose last response fits there is left to keepAliveTimeout.
+   */
+  private sendStalled(conn: Conn, now: number, limit: number): boolean {
+    const socket = conn.socket;
+    if (socket.destroyed || socket.writableLength === 0) {
+      conn.stalledSince = 0;
+      return false;
+    }
+    const sent = kernelBytes(socket);
+    if (conn.stalledSince === 0 || sent !== conn.sentMark) {
+      conn.sentMark = sent;
+      conn.stalledSince = now;
+      return false;
+    }
+    return now - conn.stalledSince >= limit;
+  }
+
+  /** requestTimeout also covers the handler: node only times the receiving of a request. */
+  private checkRequestTimeout(conn: Conn, now: number, limit: number): void {
+    const r = conn.live[0];
+    if (!r || r.finished || now - r.startedAt <= limit) return;
+    const req = r.req;
+    if (conn.bodyReq === req) {
+      conn.bodyReq = null;
+      req.fail(codedError(transportErrors.requestTimeout));
+    }
+    if (!r.started) this.answerAndClose(r, transportErrors.requestTimeout);
+    else this.destroyConn(conn);
   }
 
   // ---- close ---------------------------------------------------------------------
 
-  protected override stopAccepting(done: () => void): void {
+  protected override closed(): void {
+    // The sweep runs until the last connection is gone: a graceful close still times out stalled clients.
     if (this.sweep) { clearInterval(this.sweep); this.sweep = null; }
-    super.stopAccepting(done);
+    super.closed();
   }
 
   protected beginClose(): void {

@@ -29,6 +29,20 @@ export function sentBytes(socket: net.Socket): number {
   return Math.max(0, socket.bytesWritten - (socket.destroyed ? 0 : socket.writableLength));
 }
 
+/**
+ * Bytes the kernel has taken from the socket so far, moving with each part of a
+ * write that goes out: node's bytesWritten and writableLength only move once a
+ * whole write completes, libuv's write queue size (the handle's writeQueueSize)
+ * as the kernel takes it. Falls back to sentBytes() without those internals.
+ */
+export function kernelBytes(socket: net.Socket): number {
+  const s = socket as net.Socket & { _bytesDispatched?: unknown; _handle?: { writeQueueSize?: unknown } | null };
+  const dispatched = s._bytesDispatched;
+  const queued = s._handle?.writeQueueSize;
+  if (typeof dispatched !== 'number' || typeof queued !== 'number') return sentBytes(socket);
+  return dispatched - queued;
+}
+
 /** stats() of a node-backend server: counters of closed sockets plus the live ones'. */
 export function nodeStats(counters: { accepted: number; bytesRead: number; bytesWritten: number }, sockets: Iterable<net.Socket>, connections: number): ServerStats {
   let bytesRead = counters.bytesRead;
