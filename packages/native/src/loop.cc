@@ -542,7 +542,8 @@ void Loop::keep_input(Connection& c, const uint8_t* buf, size_t len, size_t pos,
 }
 
 // TCP: DATA records as far as the batch has room, the rest kept for the next
-// batch; END only after every byte received before the FIN.
+// batch (or until JS resumes a paused connection); END only after every byte
+// received before the FIN.
 void Loop::tcp_input(Connection& c, const uint8_t* p, size_t n) {
   const uint32_t id = id_of(c);
   bool from_inbuf = !c.inbuf.empty() || p == nullptr;
@@ -550,7 +551,7 @@ void Loop::tcp_input(Connection& c, const uint8_t* p, size_t n) {
   const uint8_t* buf = from_inbuf ? c.inbuf.data() : p;
   size_t len = from_inbuf ? c.inbuf.size() : n;
   size_t pos = 0;
-  while (pos < len && batch_.room(1, 1, 0)) {
+  while (pos < len && !c.paused && batch_.room(1, 1, 0)) {
     uint32_t take = (uint32_t)std::min<size_t>(len - pos, batch_.data_room());
     uint32_t off = batch_.copy(buf + pos, take);
     int32_t* e = batch_.push(EV_DATA, id);
@@ -559,7 +560,7 @@ void Loop::tcp_input(Connection& c, const uint8_t* p, size_t n) {
     pos += take;
   }
   keep_input(c, buf, len, pos, from_inbuf, 2 * (size_t)cfg_.buffer_size);
-  if (!c.inbuf.empty()) { resume_later(c); return; }
+  if (!c.inbuf.empty()) { if (!c.paused) resume_later(c); return; }
   if (c.peer_eof && !c.eof_reported) {
     if (!batch_.room(1, 0, 0)) { resume_later(c); return; }
     c.eof_reported = true;
