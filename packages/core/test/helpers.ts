@@ -70,6 +70,12 @@ export const echo: TcpServerOptions = {
   },
 };
 
+/**
+ * Factor for RSS bounds: under the sanitized addon (scripts/test-sanitized.sh)
+ * ASan's quarantine, redzones and shadow memory inflate RSS several times over.
+ */
+export const RSS_BOUND_FACTOR = process.env.RINGSIDE_SANITIZED ? 4 : 1;
+
 /** Open fds of this process (Linux), or -1 where /proc is missing. */
 export function countFds(): number {
   try {

@@ -187,17 +187,25 @@ export interface LoadResult {
 
 let cached: LoadResult | undefined;
 
-/** Load the addon: a prebuild, then the local build. Never throws. */
+/**
+ * Load the addon: a prebuild, then the local build. `RINGSIDE_ADDON=<path to a
+ * .node file>` (e.g. the sanitized build) replaces both: when it is set, it is
+ * the only file tried, so a run meant for it never quietly gets another addon.
+ * Never throws.
+ */
 export function loadBinding(): LoadResult {
   if (cached) return cached;
   const require = createRequire(import.meta.url);
   const here = dirname(fileURLToPath(import.meta.url));
   const root = join(here, '..');
-  const candidates = [
-    join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'ringside.node'),
-    join(root, 'build', 'Release', 'ringside.node'),
-    join(root, 'build', 'Debug', 'ringside.node'),
-  ];
+  const override = process.env.RINGSIDE_ADDON;
+  const candidates = override
+    ? [override.startsWith('/') ? override : join(process.cwd(), override)]
+    : [
+        join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'ringside.node'),
+        join(root, 'build', 'Release', 'ringside.node'),
+        join(root, 'build', 'Debug', 'ringside.node'),
+      ];
   const tried: string[] = [];
   if (process.platform !== 'linux') {
     cached = { binding: null, error: `io_uring needs Linux; this is ${process.platform}` };
@@ -212,6 +220,7 @@ export function loadBinding(): LoadResult {
       tried.push(`${file} (${(e as Error).message})`);
     }
   }
-  cached = { binding: null, error: `addon not built or not loadable; tried ${tried.join(', ')} — run \`pnpm --filter @ringside/native build:addon\`` };
+  const fix = override ? 'fix or unset RINGSIDE_ADDON' : 'run `pnpm --filter @ringside/native build:addon`';
+  cached = { binding: null, error: `addon not built or not loadable; tried ${override ? 'RINGSIDE_ADDON=' : ''}${tried.join(', ')} — ${fix}` };
   return cached;
 }
