@@ -1,8 +1,9 @@
 /**
  * The whole binding surface of the addon, typed in one place, plus the
  * layout of the shared memory both sides use. src/batch.h holds the C++ twin
- * of every constant here; test/binding.test.ts checks the addon exports
- * exactly `bindingExports`.
+ * of every constant here (ParseError: src/http_parser.h); test/boundary.test.ts
+ * checks they agree and test/binding.test.ts that the addon exports exactly
+ * `bindingExports`.
  */
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
@@ -34,7 +35,10 @@ export const Ev = {
   BODY: 7,
   /** the body of the current request is complete */
   BODY_END: 8,
-  /** the native side answered an error itself: w2 HTTP status, w3 ParseError code; CLOSE follows */
+  /**
+   * the parser refused the request: w2 HTTP status, w3 ParseError code, w4 1 for
+   * a body error (JS answers it in its turn), else 0 (native answers, then closes)
+   */
   HTTP_ERROR: 9,
   /** a coarse-tick timeout fired: w2 Timeout kind; native answers 408 or closes, except REQUEST with a handler running (JS decides) */
   TIMEOUT: 10,
@@ -51,6 +55,28 @@ export const HttpFlag = {
 
 /** SEND: output untaken for sendTimeout (the connection is destroyed). */
 export const Timeout = { HEADERS: 1, IDLE: 2, REQUEST: 3, SEND: 4 } as const;
+
+/** HTTP_ERROR w3: why the native parser refused the request (src/http_parser.h). */
+export const ParseError = {
+  /** malformed request line or field → 400 */
+  BadRequest: 1,
+  /** HTTP/2.0, HTTP/3 … → 505 */
+  BadVersion: 2,
+  /** → 414 */
+  UriTooLong: 3,
+  /** → 431 */
+  HeadTooLarge: 4,
+  /** → 431 */
+  TooManyHeaders: 5,
+  /** Content-Length over the limit → 413 */
+  BodyTooLarge: 6,
+  /** CL + TE, differing CLs, TE not ending in chunked … → 400 */
+  Smuggling: 7,
+  /** invalid chunk size / framing → 400 */
+  BadChunk: 8,
+  /** unknown transfer coding → 501 */
+  NotImplemented: 9,
+} as const;
 
 /** `fields`: FIELD_WORDS int32 per header: name off, name len, value off, value len (in eventData). */
 export const FIELD_WORDS = 4;
@@ -151,13 +177,23 @@ export interface NativeListenOptions {
 export interface NativeStats {
   connections: number;
   accepted: number;
+  /** Accepted sockets closed at once: no free connection slot, or the listener was closing. */
+  refused: number;
   bytesRead: number;
   bytesWritten: number;
   enobufs: number;
   batches: number;
   events: number;
   enters: number;
+  /** Loop turns that found the CQ overflowed (the kernel held completions back); should stay 0. */
+  cqOverflows: number;
 }
+
+/** The keys of NativeStats at run time; the compiler refuses a key missing here or extra. */
+export const nativeStatsKeys = Object.keys({
+  connections: true, accepted: true, refused: true, bytesRead: true, bytesWritten: true,
+  enobufs: true, batches: true, events: true, enters: true, cqOverflows: true,
+} satisfies Record<keyof NativeStats, true>) as readonly (keyof NativeStats)[];
 
 export interface Binding {
   probe(): ProbeResult;

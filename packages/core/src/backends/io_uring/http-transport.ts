@@ -3,7 +3,7 @@
  * REQUEST records in batches; responses are serialized here into the shared
  * output area, in request order per connection.
  */
-import { Ev, Op, Timeout, type Binding } from '@ringside/native';
+import { Ev, Op, ParseError, Timeout, type Binding } from '@ringside/native';
 import type { HttpLimits, HttpTransport, HttpTransportOptions } from '../../http-types.js';
 import type { AddressInfo, ListenOptions } from '../../types.js';
 import { errorResponse, transportErrors, type TransportError } from '../../http-errors.js';
@@ -18,10 +18,10 @@ import { latin1At, methodAt } from './http-strings.js';
 const HIGH_WATER_MARK = 64 * 1024;
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
 
-// ParseError codes of the native parser (src/http_parser.h) → the error JS reports for a body.
+// ParseError codes of the native parser → the error JS reports for a body.
 const BODY_ERRORS: Record<number, TransportError> = {
-  6: transportErrors.bodyTooLarge,
-  8: transportErrors.badChunk,
+  [ParseError.BodyTooLarge]: transportErrors.bodyTooLarge,
+  [ParseError.BadChunk]: transportErrors.badChunk,
 };
 
 class UringHttpTransport extends UringServer implements HttpTransport, ResponseOwner, RequestOwner {
