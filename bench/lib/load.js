@@ -196,7 +196,7 @@ function runAutocannon(spec) {
  * wrk Lua script: method, headers, body, pipelining (a batch of N requests
  * per write, like wrk's pipeline.lua), a start marker from init() and a JSON
  * summary from done().
- * @param {LoadSpec} spec
+ * @param {Pick<LoadSpec, 'method' | 'headers' | 'body' | 'pipelining'>} spec
  */
 export function wrkScript(spec) {
   const q = (s) => JSON.stringify(String(s)); // a JSON string is a valid Lua string literal for these inputs

@@ -6,15 +6,10 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-// @ts-ignore -- plain ESM JavaScript with JSDoc
 import { parseArgs, runBenchmark } from '../lib/run.js';
-// @ts-ignore
 import { SERVERS, startServer } from '../lib/servers.js';
-// @ts-ignore
 import { stat } from '../lib/report.js';
-// @ts-ignore
 import { parseProcStat } from '../lib/measure.js';
-// @ts-ignore
 import { wrkScript } from '../lib/load.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'ringside-bench-test-'));
@@ -82,7 +77,7 @@ function checkXml(xml: string): string[] {
 describe('bench harness', () => {
   it('runs node-http on one scenario and writes Markdown, JSON and SVG', { timeout: 20_000 }, async () => {
     const out = path.join(tmp, 'results');
-    const nodeHttp = SERVERS.find((s: { name: string }) => s.name === 'node-http');
+    const nodeHttp = SERVERS.find((s) => s.name === 'node-http')!; // bench/lib/servers.js defines it
     const broken = { name: 'broken', command: [process.execPath, '-e', 'console.error("Error: boom"); process.exit(3)'], env: {} };
     const lines: string[] = [];
     const { report, markdown, svg, files } = await runBenchmark(
