@@ -1,6 +1,7 @@
 export type * from './types.js';
 export type * from './http-types.js';
 export { defaultHttpLimits, httpLimitProblem, MAX_HEADERS_LIMIT } from './http-types.js';
+export { bodyless, HTTP_HIGH_WATER_MARK } from './http-rules.js';
 export { createTcpServer } from './tcp-server.js';
 export { createHttpTransport, resolveHttpLimits } from './http-transport.js';
 export { selectBackend, ioUringUnavailableReason } from './select-backend.js';

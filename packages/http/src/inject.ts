@@ -7,6 +7,7 @@
  */
 import { STATUS_CODES } from 'node:http';
 import type { IncomingHeaders, OutgoingHeaders, RawRequest, RawResponse } from '@ringside/core';
+import { bodyless } from '@ringside/core';
 import type { Readable } from 'node:stream';
 import { stringify as stringifyQuery, type ParsedUrlQueryInput } from 'node:querystring';
 
@@ -122,8 +123,8 @@ class InjectResponseImpl implements RawResponse {
     if (!Number.isInteger(status) || status < 100 || status > 999) throw new RangeError(`Invalid status code: ${status}`);
     this.started = true;
     this.status = status;
-    const bodyless = status === 204 || status === 304 || status < 200;
-    this.noBody = this.isHead || bodyless;
+    const noContent = bodyless(status);
+    this.noBody = this.isHead || noContent;
     const out: Record<string, string | string[]> = {};
     for (const name of Object.keys(headers)) {
       const value = headers[name];
@@ -131,7 +132,7 @@ class InjectResponseImpl implements RawResponse {
       out[name.toLowerCase()] = typeof value === 'object' ? value.map(String) : String(value);
     }
     out.date ??= new Date().toUTCString();
-    if (!bodyless && out['content-length'] === undefined) {
+    if (!noContent && out['content-length'] === undefined) {
       if (bodyLength >= 0) out['content-length'] = String(bodyLength);
       else if (bodyLength === -1 && out['transfer-encoding'] === undefined) out['transfer-encoding'] = 'chunked';
     }

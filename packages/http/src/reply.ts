@@ -9,6 +9,7 @@
  * default JSON answer. Nothing a handler does can crash the server.
  */
 import type { OutgoingHeaders, RawResponse } from '@ringside/core';
+import { bodyless } from '@ringside/core';
 import { Readable } from 'node:stream';
 import { createError, statusText } from './errors.js';
 import { PASS_VALUE, REPLACE_VALUE, runHooks } from './hooks.js';
@@ -273,10 +274,6 @@ function afterOnSend(reply: Reply, err: unknown, value: unknown): void {
   } else {
     handleError(reply, createError('RS_ERR_REPLY_INVALID_PAYLOAD', typeof value, ' from an onSend hook (return a string, Buffer, stream or null)'));
   }
-}
-
-function bodyless(status: number): boolean {
-  return status === 204 || status === 304 || status < 200;
 }
 
 /** Hand the response to the transport. */

@@ -7,7 +7,8 @@ import type { OutgoingHeaders, RawResponse } from '../../http-types.js';
 import type { UringRequest } from './http-request.js';
 import type { HttpConnection } from './http-connection.js';
 import { byteLengthOf } from './http-strings.js';
-import { bodyless, dateHeader, renderHeaders, statusLine } from './http-serialize.js';
+import { dateHeader, renderHeaders, statusLine } from './http-serialize.js';
+import { bodyless } from '../../http-rules.js';
 
 export interface ResponseOwner {
   /** Write to the connection (only called for the oldest response). Returns false past the high-water mark. */

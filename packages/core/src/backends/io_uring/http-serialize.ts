@@ -69,7 +69,3 @@ export function renderHeaders(headers: OutgoingHeaders): HeaderScan {
   return { text, contentLength, transferEncoding, connection, date };
 }
 
-/** Status codes whose responses never carry a body. */
-export function bodyless(status: number): boolean {
-  return status === 204 || status === 304 || (status >= 100 && status < 200);
-}

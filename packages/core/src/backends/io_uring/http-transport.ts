@@ -8,6 +8,7 @@ import type { HttpLimits, HttpTransport, HttpTransportOptions } from '../../http
 import type { AddressInfo, ListenOptions } from '../../types.js';
 import { errorResponse, transportErrors, type TransportError } from '../../http-errors.js';
 import { threadLoop } from './native-loop.js';
+import { HTTP_HIGH_WATER_MARK as HIGH_WATER_MARK } from '../../http-rules.js';
 import { UringServer } from './uring-server.js';
 import { buildHeaders, UringRequest, type RequestOwner } from './http-request.js';
 import { UringResponse, type ResponseOwner } from './http-response.js';
@@ -15,7 +16,6 @@ import { listenOptions } from './listen.js';
 import { HttpConnection } from './http-connection.js';
 import { latin1At, methodAt } from './http-strings.js';
 
-const HIGH_WATER_MARK = 64 * 1024;
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
 
 // ParseError codes of the native parser → the error JS reports for a body.

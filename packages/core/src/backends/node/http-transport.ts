@@ -14,11 +14,9 @@ import type { AddressInfo, ListenOptions, ServerStats } from '../../types.js';
 import { NodeServer, kernelBytes, nodeStats, sentBytes } from './server-common.js';
 import { acceptAnyMinorVersion } from './lenient-version.js';
 import { validateResponse } from '../../http-validate.js';
+import { bodyless, HTTP_HIGH_WATER_MARK as HIGH_WATER_MARK, LINGER_MS } from '../../http-rules.js';
 import { errorResponse, transportErrors, type TransportError } from '../../http-errors.js';
 
-const HIGH_WATER_MARK = 64 * 1024;
-/** After our FIN, read and drop for this long before closing, so unread input never turns into an RST. */
-const LINGER_MS = 2000;
 /**
  * Period of a timeout sweep: node's for headersTimeout/requestTimeout (connectionsCheckingInterval),
  * ours for requests still in the handler and for sendTimeout. 1 s, finer only for timeouts of a
@@ -632,10 +630,6 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
     return nodeStats(this.counters, Array.from(this.conns, (c) => c.socket), this.conns.size);
   }
 
-}
-
-function bodyless(status: number): boolean {
-  return status === 204 || status === 304 || (status >= 100 && status < 200);
 }
 
 function hasHeader(headers: OutgoingHeaders, lower: string): boolean {
