@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds the addon with node-gyp from the kernel's uapi headers alone (no liburing).
+// Builds the addon with node-gyp; the io_uring ABI is in src/io_uring_abi.h (no liburing, no kernel headers).
 // Runs at install time. A failed build does not fail the install: @ringside/core
 // then falls back to the node backend and says why. `--strict` makes failure fatal.
 'use strict';
@@ -18,7 +18,6 @@ function give(reason) {
 }
 
 if (process.platform !== 'linux') give(`io_uring needs Linux, this is ${process.platform}`);
-if (!fs.existsSync('/usr/include/linux/io_uring.h')) give('kernel uapi header <linux/io_uring.h> not found (install linux-libc-dev)');
 
 const args = [require.resolve('node-gyp/bin/node-gyp.js'), 'rebuild', '--release'];
 // Use the headers installed beside this node (no download): <prefix>/include/node/node.h.

@@ -16,7 +16,7 @@ int BufferRing::init(Ring& ring, unsigned count, unsigned size, uint16_t group) 
   ring_bytes_ = count * sizeof(io_uring_buf);
   void* r = mmap(nullptr, ring_bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (r == MAP_FAILED) return -errno;
-  ring_ = (io_uring_buf_ring*)r;
+  ring_ = r;
   data_bytes_ = (size_t)count * size;
   void* d = mmap(nullptr, data_bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (d == MAP_FAILED) { destroy(); return -errno; }

@@ -35,13 +35,12 @@ class BufferRing {
 
  private:
   // The ring is an array of io_uring_buf whose first entry's last 16 bits are
-  // the tail. Addressed by hand: in C++ the uapi header's flexible-array
-  // wrapper puts `bufs` 8 bytes too far (an empty struct has size 1 there).
+  // the tail (io_uring_register(2), IORING_REGISTER_PBUF_RING).
   io_uring_buf* entries() const { return reinterpret_cast<io_uring_buf*>(ring_); }
   uint16_t* tail_word() const { return reinterpret_cast<uint16_t*>(reinterpret_cast<uint8_t*>(ring_) + 14); }
 
   Ring* owner_ = nullptr;
-  io_uring_buf_ring* ring_ = nullptr;
+  void* ring_ = nullptr;
   uint8_t* base_ = nullptr;
   size_t ring_bytes_ = 0, data_bytes_ = 0;
   unsigned count_ = 0, size_ = 0, mask_ = 0;

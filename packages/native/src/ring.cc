@@ -11,11 +11,11 @@
 
 namespace ringside {
 
-static int sys_setup(unsigned entries, io_uring_params* p) { return (int)syscall(__NR_io_uring_setup, entries, p); }
+static int sys_setup(unsigned entries, io_uring_params* p) { return (int)syscall(RINGSIDE_NR_io_uring_setup, entries, p); }
 static int sys_enter(int fd, unsigned submit, unsigned min, unsigned flags) {
-  return (int)syscall(__NR_io_uring_enter, fd, submit, min, flags, nullptr, 0);
+  return (int)syscall(RINGSIDE_NR_io_uring_enter, fd, submit, min, flags, nullptr, 0);
 }
-static int sys_register(int fd, unsigned op, void* arg, unsigned nr) { return (int)syscall(__NR_io_uring_register, fd, op, arg, nr); }
+static int sys_register(int fd, unsigned op, void* arg, unsigned nr) { return (int)syscall(RINGSIDE_NR_io_uring_register, fd, op, arg, nr); }
 
 int Ring::try_setup(unsigned sq_entries, unsigned cq_entries, unsigned flags) {
   io_uring_params p;

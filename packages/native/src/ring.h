@@ -1,18 +1,12 @@
-// Our own small io_uring layer over <linux/io_uring.h> and the raw syscalls
-// (no liburing: distributions ship old versions and a -dev package would break
-// `npm install`). One Ring per JS thread, used only from that thread.
+// Our own small io_uring layer over the kernel ABI (io_uring_abi.h, ours too)
+// and the raw syscalls (no liburing: distributions ship old versions and a
+// -dev package would break `npm install`; no kernel headers needed either).
+// One Ring per JS thread, used only from that thread.
 #pragma once
-#include <linux/io_uring.h>
 #include <cstdint>
 #include <string>
 
-// Constants newer than the 6.1 uapi header this builds against.
-#ifndef IORING_SETUP_NO_SQARRAY
-#define IORING_SETUP_NO_SQARRAY (1U << 16)
-#endif
-#ifndef IORING_CQ_EVENTFD_DISABLED
-#define IORING_CQ_EVENTFD_DISABLED (1U << 0)
-#endif
+#include "io_uring_abi.h"
 
 namespace ringside {
 
