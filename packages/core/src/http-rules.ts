@@ -1,3 +1,5 @@
+import type { HttpRequestHandler, RawRequest, RawResponse } from './http-types.js';
+
 /**
  * HTTP rules and constants both backends, the framework and inject() share,
  * written once. (The native loop's twins: kOutputHighWater in
@@ -13,4 +15,18 @@ export const LINGER_MS = 2000;
 /** Status codes whose responses never carry a body (1xx, 204, 304; RFC 9110 §6.4.1). */
 export function bodyless(status: number): boolean {
   return status === 204 || status === 304 || (status >= 100 && status < 200);
+}
+
+/**
+ * Call the app's request handler. The framework answers its own errors; this
+ * guards the transport against a bare handler that throws: 500 if nothing was
+ * written yet, and a warning either way.
+ */
+export function runHandler(onRequest: HttpRequestHandler, req: RawRequest, res: RawResponse & { readonly started: boolean }): void {
+  try {
+    onRequest(req, res);
+  } catch (err) {
+    if (!res.started) res.send(500, { 'content-type': 'application/json; charset=utf-8' }, JSON.stringify({ statusCode: 500, error: 'Internal Server Error', message: 'Internal Server Error' }));
+    process.emitWarning(`ringside: onRequest threw: ${(err as Error)?.stack ?? err}`);
+  }
 }

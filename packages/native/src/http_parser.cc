@@ -423,7 +423,8 @@ struct ErrorInfo {
   Canned response;
 };
 
-// Indexed by ParseError; messages match packages/core/src/http-errors.ts.
+// Indexed by ParseError; each equals packages/core/src/http-errors.ts errorResponse()
+// of its twin, Date aside (packages/core/test/error-answers.test.ts checks).
 constexpr ErrorInfo kErrors[] = {
     /* None */ {0, Canned{}},
     /* BadRequest */

@@ -8,7 +8,7 @@ import type { HttpLimits, HttpTransport, HttpTransportOptions } from '../../http
 import type { AddressInfo, ListenOptions } from '../../types.js';
 import { errorResponse, transportErrors, type TransportError } from '../../http-errors.js';
 import { threadLoop } from './native-loop.js';
-import { HTTP_HIGH_WATER_MARK as HIGH_WATER_MARK } from '../../http-rules.js';
+import { HTTP_HIGH_WATER_MARK as HIGH_WATER_MARK, runHandler } from '../../http-rules.js';
 import { UringServer } from './uring-server.js';
 import { buildHeaders, UringRequest, type RequestOwner } from './http-request.js';
 import { UringResponse, type ResponseOwner } from './http-response.js';
@@ -117,13 +117,7 @@ class UringHttpTransport extends UringServer implements HttpTransport, ResponseO
     if (!req.keepAlive || this.limits.keepAliveTimeout === 0 || (max !== 0 && conn.requests >= max)) conn.lastRequest = true;
     conn.queue.push(res);
     if (req.hasBody) conn.bodyReq = req;
-    try {
-      this.options.onRequest(req, res);
-    } catch (err) {
-      // The framework answers its own errors; this guards the transport against a bare handler.
-      if (!res.started) res.send(500, { 'content-type': 'application/json; charset=utf-8' }, JSON.stringify({ statusCode: 500, error: 'Internal Server Error', message: 'Internal Server Error' }));
-      process.emitWarning(`ringside: onRequest threw: ${(err as Error)?.stack ?? err}`);
-    }
+    runHandler(this.options.onRequest, req, res);
   }
 
   private onBodyError(conn: HttpConnection, e: TransportError): void {

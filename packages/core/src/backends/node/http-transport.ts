@@ -14,7 +14,7 @@ import type { AddressInfo, ListenOptions, ServerStats } from '../../types.js';
 import { NodeServer, kernelBytes, nodeStats, sentBytes } from './server-common.js';
 import { acceptAnyMinorVersion } from './lenient-version.js';
 import { validateResponse } from '../../http-validate.js';
-import { bodyless, HTTP_HIGH_WATER_MARK as HIGH_WATER_MARK, LINGER_MS } from '../../http-rules.js';
+import { bodyless, HTTP_HIGH_WATER_MARK as HIGH_WATER_MARK, LINGER_MS, runHandler } from '../../http-rules.js';
 import { errorResponse, transportErrors, type TransportError } from '../../http-errors.js';
 
 /**
@@ -455,13 +455,7 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
     req.res = r;
     conn.live.push(r);
     if (!req.bodyDone) conn.bodyReq = req;
-    try {
-      this.options.onRequest(req, r);
-    } catch (err) {
-      // The framework answers its own errors; this guards the transport against a bare handler.
-      if (!r.started) r.send(500, { 'content-type': 'application/json; charset=utf-8' }, JSON.stringify({ statusCode: 500, error: 'Internal Server Error', message: 'Internal Server Error' }));
-      process.emitWarning(`ringside: onRequest threw: ${(err as Error)?.stack ?? err}`);
-    }
+    runHandler(this.options.onRequest, req, r);
   }
 
   /** What node's parser lets through and the native parser refuses, in the native parser's order. */
