@@ -27,8 +27,11 @@ export function errorBody(e: TransportError): string {
   return JSON.stringify({ statusCode: e.status, code: e.code, error: e.error, message: e.message });
 }
 
-/** A complete HTTP/1.1 response for `e`, closing the connection, with a Date header (IMF-fixdate) for `date`. */
-export function errorResponse(e: TransportError, date: Date = new Date()): string {
+/**
+ * A complete HTTP/1.1 response for `e`, closing the connection, with a Date
+ * header (IMF-fixdate) for `date`; to a HEAD request (`head`), the head alone.
+ */
+export function errorResponse(e: TransportError, date: Date = new Date(), head = false): string {
   const body = errorBody(e);
-  return `HTTP/1.1 ${e.status} ${e.error}\r\nDate: ${date.toUTCString()}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+  return `HTTP/1.1 ${e.status} ${e.error}\r\nDate: ${date.toUTCString()}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${head ? '' : body}`;
 }

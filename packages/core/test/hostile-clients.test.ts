@@ -287,4 +287,22 @@ describe.each(httpBackends())('HTTP hostile clients: $name', (backend) => {
       expect(Math.abs(Date.parse(date![1]!) - Date.now())).toBeLessThan(10_000);
     });
   }
+
+  const headAnswers: { name: string; status: number; send: string }[] = [
+    { name: 'Content-Length over bodyLimit', status: 413, send: 'HEAD / HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n\r\n' },
+    { name: 'request-target too long', status: 414, send: `HEAD /${'a'.repeat(9 * 1024)} HTTP/1.1\r\nHost: x\r\n\r\n` },
+    { name: 'after a pipelined GET', status: 413, send: `${GET('/a')}HEAD / HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n\r\n` },
+  ];
+  for (const a of headAnswers) {
+    it.skipIf(backend.skip)(`${title(backend)}: (i) the transport's ${a.status} to a HEAD request (${a.name}) carries no body`, async () => {
+      const port = await start();
+      const c = await RawClient.connect(port);
+      c.send(a.send);
+      await c.closedWithin(3000);
+      const last = c.data.lastIndexOf('HTTP/1.1 ');
+      const answer = c.data.slice(last);
+      expect(answer.startsWith(`HTTP/1.1 ${a.status} `), answer).toBe(true);
+      expect(answer.endsWith('\r\n\r\n'), `bytes after the head: ${JSON.stringify(answer)}`).toBe(true);
+    });
+  }
 });

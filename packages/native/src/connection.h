@@ -21,6 +21,7 @@ struct HttpConn {
   bool last_request = false;      // Connection: close (or 1.0) seen: stop after this request
   bool input_closed = false;      // parse nothing more on this connection
   http::ParseError pending_error = http::ParseError::None;  // answer once earlier responses are out
+  bool pending_error_head = false;  // ...to a HEAD request: without a body
   uint32_t outstanding = 0;       // requests delivered whose RESPONSE_DONE is not back
   bool timeout_reported = false;
   bool output_blocked = false;    // stopped parsing: too much unsent output (resumes as sends progress)

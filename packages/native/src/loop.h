@@ -135,8 +135,8 @@ class Loop {
   // HTTP
   void http_input(Connection& c, const uint8_t* p, size_t n);
   void http_eof(Connection& c);
-  void http_fail(Connection& c, http::ParseError e, bool body_error);
-  void http_answer_error(Connection& c, std::string_view canned);
+  void http_fail(Connection& c, http::ParseError e, bool body_error, bool head_request = false);
+  void http_answer_error(Connection& c, std::string_view canned, bool head_only = false);
   void http_output_progress(Connection& c);
   std::string_view http_date_field();
   void http_response_done(Connection& c);

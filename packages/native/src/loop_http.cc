@@ -79,10 +79,12 @@ void Loop::http_input(Connection& c, const uint8_t* p, size_t n) {
   bool need_bytes = true;
   auto park = [&] { need_bytes = false; resume_later(c); };
   // Refuse the request being parsed (one record; parked when the batch is full).
+  // A refused HEAD request's answer carries no body (RFC 9110 §9.3.2).
   auto fail = [&](http::ParseError e, bool body_error) {
     if (!batch_.room(1, 0, 0)) { park(); return; }
     need_bytes = false;
-    http_fail(c, e, body_error);
+    bool head_request = !body_error && len - pos >= 5 && memcmp(buf + pos, "HEAD ", 5) == 0;
+    http_fail(c, e, body_error, head_request);
   };
   while (pos < len && !h.input_closed && c.state == ConnState::Open) {
     if (h.phase == HttpConn::Phase::Head) {
@@ -213,7 +215,7 @@ void Loop::http_eof(Connection& c) {
 // Head errors are answered here once every earlier response is out; body
 // errors belong to a request JS already has, so JS answers (HTTP_ERROR w4 = 1)
 // and closes.
-void Loop::http_fail(Connection& c, http::ParseError e, bool body_error) {
+void Loop::http_fail(Connection& c, http::ParseError e, bool body_error, bool head_request) {
   HttpConn& h = *c.http;
   h.input_closed = true;
   int32_t* ev = batch_.push(EV_HTTP_ERROR, id_of(c));
@@ -221,18 +223,23 @@ void Loop::http_fail(Connection& c, http::ParseError e, bool body_error) {
   ev[3] = (int32_t)e;
   ev[4] = body_error ? 1 : 0;
   if (body_error) return;
-  if (h.outstanding == 0) http_answer_error(c, http::error_response(e));
-  else h.pending_error = e;
+  if (h.outstanding == 0) {
+    http_answer_error(c, http::error_response(e), head_request);
+  } else {
+    h.pending_error = e;
+    h.pending_error_head = head_request;
+  }
 }
 
 // Send a precomputed error answer (status line first, then a Date field added
-// here) and close after it.
-void Loop::http_answer_error(Connection& c, std::string_view canned) {
+// here; without its body to a HEAD request) and close after it.
+void Loop::http_answer_error(Connection& c, std::string_view canned, bool head_only) {
   size_t line = canned.find("\r\n") + 2;
+  size_t end = head_only ? canned.find("\r\n\r\n") + 4 : canned.size();
   queue_send(c, (const uint8_t*)canned.data(), line);
   std::string_view date = http_date_field();
   queue_send(c, (const uint8_t*)date.data(), date.size());
-  queue_send(c, (const uint8_t*)canned.data() + line, canned.size() - line);
+  queue_send(c, (const uint8_t*)canned.data() + line, end - line);
   finish_then_close(c);
 }
 
@@ -268,7 +275,7 @@ void Loop::http_response_done(Connection& c) {
     if (h.pending_error != http::ParseError::None) {
       std::string_view r = http::error_response(h.pending_error);
       h.pending_error = http::ParseError::None;
-      http_answer_error(c, r);
+      http_answer_error(c, r, h.pending_error_head);
       return;
     }
     if (h.input_closed && c.peer_eof && !c.close_after_send) {

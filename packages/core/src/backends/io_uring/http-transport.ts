@@ -140,7 +140,7 @@ class UringHttpTransport extends UringServer implements HttpTransport, ResponseO
 
   /** The transport answers for the app (error or timeout), in order, and closes after it. */
   private answerAndClose(conn: HttpConnection, res: UringResponse, e: TransportError): void {
-    res.answerWith(errorResponse(e));
+    res.answerWith(errorResponse(e, new Date(), res.isHeadRequestResponse));
   }
 
   private onClose(conn: HttpConnection): void {

@@ -29,11 +29,12 @@ function checkInterval(...timeouts: number[]): number {
 }
 
 /** Complete responses for answers written straight to the socket, rendered again when the Date second changes. */
-const rawAnswers = new Map<TransportError, { second: number; bytes: Buffer }>();
-function rawAnswer(e: TransportError): Buffer {
+const rawAnswers = new Map<string, { second: number; bytes: Buffer }>();
+function rawAnswer(e: TransportError, head: boolean): Buffer {
   const second = Math.floor(Date.now() / 1000);
-  let a = rawAnswers.get(e);
-  if (!a || a.second !== second) rawAnswers.set(e, (a = { second, bytes: Buffer.from(errorResponse(e, new Date(second * 1000)), 'latin1') }));
+  const key = `${e.code} ${e.message} ${head}`;
+  let a = rawAnswers.get(key);
+  if (!a || a.second !== second) rawAnswers.set(key, (a = { second, bytes: Buffer.from(errorResponse(e, new Date(second * 1000), head), 'latin1') }));
   return a.bytes;
 }
 
@@ -72,7 +73,7 @@ interface Conn {
   /** The request whose body is still arriving. */
   bodyReq: NodeRequest | null;
   /** A transport answer to write once the live responses are out (then close). */
-  pendingAnswer: TransportError | null;
+  pendingAnswer: { e: TransportError; head: boolean } | null;
   /** node reported a parse error or timeout; it reports more for the same bytes. */
   errored: boolean;
   lingering: boolean;
@@ -367,7 +368,7 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
     const answer = conn.pendingAnswer;
     conn.pendingAnswer = null;
     if (socket.writable) {
-      if (answer) socket.end(rawAnswer(answer));
+      if (answer) socket.end(rawAnswer(answer.e, answer.head));
       else socket.end();
     }
     if (socket.writableFinished && socket.readableEnded) { socket.destroy(); return; }
@@ -406,7 +407,7 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
       return;
     }
     if (r) this.dropFrom(r);
-    this.answerLater(conn, e);
+    this.answerLater(conn, e, r?.req.method === 'HEAD');
   }
 
   /** r and every later response of its connection are given up: the app can no longer answer them. */
@@ -426,9 +427,9 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
    * connection (pipelining order), and closes. The answer is a precomputed
    * response written to the socket, as the native parser does.
    */
-  private answerLater(conn: Conn, e: TransportError): void {
+  private answerLater(conn: Conn, e: TransportError, head: boolean): void {
     conn.closing = true;
-    conn.pendingAnswer = e;
+    conn.pendingAnswer = { e, head };
     if (conn.live.length === 0) this.lingerClose(conn);
   }
 
@@ -445,7 +446,7 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
     const refusal = this.refusal(raw);
     if (refusal) {
       raw.resume(); // drop the body
-      this.answerLater(conn, refusal);
+      this.answerLater(conn, refusal, raw.method === 'HEAD');
       return;
     }
     const max = this.limits.maxRequestsPerSocket;
@@ -524,7 +525,7 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
     const conn = r.req.conn;
     conn.closing = true;
     this.dropFrom(r);
-    this.answerLater(conn, e);
+    this.answerLater(conn, e, r.req.method === 'HEAD');
   }
 
   // ---- responses -----------------------------------------------------------------
