@@ -6,6 +6,7 @@
         "src/addon.cc",
         "src/ring.cc",
         "src/buffer_ring.cc",
+        "src/epoll_driver.cc",
         "src/loop.cc",
         "src/loop_http.cc",
         "src/http_parser.cc"

@@ -1,5 +1,5 @@
 import { defaultHttpLimits, httpLimitProblem, type HttpLimits, type HttpTransport, type HttpTransportOptions } from './http-types.js';
-import { logSelection, selectBackend } from './select-backend.js';
+import { logSelection, nativeDriver, selectBackend } from './select-backend.js';
 import { createNodeHttpTransport } from './backends/node/http-transport.js';
 import { createUringHttpTransport } from './backends/io_uring/http-transport.js';
 
@@ -23,7 +23,8 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
   const limits = resolveHttpLimits(options.limits);
   const sel = selectBackend(options.backend);
   logSelection(options.log, sel.reason);
-  return sel.binding
-    ? createUringHttpTransport(sel.binding, options, limits, sel.reason)
+  const driver = nativeDriver(sel);
+  return sel.binding && driver
+    ? createUringHttpTransport(sel.binding, driver, options, limits, sel.reason)
     : createNodeHttpTransport(options, limits, sel.reason);
 }

@@ -4,7 +4,7 @@ export { defaultHttpLimits, httpLimitProblem, MAX_HEADERS_LIMIT } from './http-t
 export { bodyless, HTTP_HIGH_WATER_MARK } from './http-rules.js';
 export { createTcpServer } from './tcp-server.js';
 export { createHttpTransport, resolveHttpLimits } from './http-transport.js';
-export { selectBackend, ioUringUnavailableReason } from './select-backend.js';
+export { selectBackend, ioUringUnavailableReason, epollUnavailableReason } from './select-backend.js';
 export { probe } from './probe.js';
 export { runWorkers, workerIndex } from './workers.js';
 export type { WorkersHandle, WorkersOptions } from './workers.js';

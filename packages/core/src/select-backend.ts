@@ -1,18 +1,25 @@
 /**
- * Backend selection: `auto` probes io_uring and falls back to the node
- * backend, saying why in one line; an explicit `io_uring` that cannot run
- * throws with the reason and what to do.
+ * Backend selection: `auto` probes io_uring, then falls back to the native
+ * engine on epoll (io_uring blocked: seccomp, sysctl, old kernel), then to the
+ * node backend (no addon), saying why in one line; an explicit backend that
+ * cannot run throws with the reason and what to do.
  */
 import { loadBinding, type Binding } from '@ringside/native';
-import type { BackendChoice, BackendName } from './types.js';
+import type { BackendChoice, BackendName, NativeDriver } from './types.js';
 
 export interface BackendSelection {
   name: BackendName;
   reason: string;
+  /** The addon, for the native engine (io_uring or epoll); null for node. */
   binding: Binding | null;
 }
 
-const CHOICES: readonly BackendChoice[] = ['auto', 'io_uring', 'node'];
+const CHOICES: readonly BackendChoice[] = ['auto', 'io_uring', 'epoll', 'node'];
+
+/** The native driver a selection runs on, or null for the node backend. */
+export function nativeDriver(sel: BackendSelection): NativeDriver | null {
+  return sel.binding && sel.name !== 'node' ? sel.name : null;
+}
 
 export function resolveChoice(option: BackendChoice | undefined): BackendChoice {
   const fromEnv = process.env.RINGSIDE_BACKEND;
@@ -39,10 +46,21 @@ export function ioUringUnavailableReason(): { binding: Binding | null; why: stri
   return probed;
 }
 
+/** Why the native engine on epoll cannot run here (the addon did not load), or ''. */
+export function epollUnavailableReason(): { binding: Binding | null; why: string } {
+  const loaded = loadBinding();
+  return { binding: loaded.binding, why: loaded.binding ? '' : loaded.error };
+}
+
 export function selectBackend(option: BackendChoice | undefined): BackendSelection {
   const choice = resolveChoice(option);
   const source = option !== undefined ? 'option backend' : process.env.RINGSIDE_BACKEND ? 'RINGSIDE_BACKEND' : 'auto';
   if (choice === 'node') return { name: 'node', reason: `node: requested by ${source}`, binding: null };
+  if (choice === 'epoll') {
+    const ep = epollUnavailableReason();
+    if (!ep.binding) throw new Error(`Ringside: backend 'epoll' was requested (${source}) but the addon is not loaded: ${ep.why}. Use backend 'auto' or 'node'.`);
+    return { name: 'epoll', reason: `epoll: requested by ${source}`, binding: ep.binding };
+  }
   const { binding, why } = ioUringUnavailableReason();
   if (binding) {
     return { name: 'io_uring', reason: choice === 'auto' ? 'io_uring: probe succeeded' : `io_uring: requested by ${source}`, binding };
@@ -50,9 +68,11 @@ export function selectBackend(option: BackendChoice | undefined): BackendSelecti
   if (choice === 'io_uring') {
     throw new Error(
       `Ringside: backend 'io_uring' was requested (${source}) but cannot run here: ${why}. ` +
-        `Use backend 'auto' or 'node' (RINGSIDE_BACKEND=node) to run on node:net instead.`,
+        `Use backend 'auto', 'epoll' or 'node' (RINGSIDE_BACKEND=epoll) instead.`,
     );
   }
+  const ep = epollUnavailableReason();
+  if (ep.binding) return { name: 'epoll', reason: `epoll: io_uring unavailable (${why})`, binding: ep.binding };
   return { name: 'node', reason: `node: io_uring unavailable (${why})`, binding: null };
 }
 

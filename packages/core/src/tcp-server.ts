@@ -1,5 +1,5 @@
 import type { TcpServer, TcpServerOptions } from './types.js';
-import { logSelection, selectBackend } from './select-backend.js';
+import { logSelection, nativeDriver, selectBackend } from './select-backend.js';
 import { createNodeTcpServer } from './backends/node/tcp-server.js';
 import { createUringTcpServer } from './backends/io_uring/tcp-server.js';
 
@@ -24,5 +24,6 @@ export function createTcpServer(options: TcpServerOptions = {}): TcpServer {
   validate(options);
   const sel = selectBackend(options.backend);
   logSelection(options.log, sel.reason);
-  return sel.binding ? createUringTcpServer(sel.binding, options, sel.reason) : createNodeTcpServer(options, sel.reason);
+  const driver = nativeDriver(sel);
+  return sel.binding && driver ? createUringTcpServer(sel.binding, driver, options, sel.reason) : createNodeTcpServer(options, sel.reason);
 }

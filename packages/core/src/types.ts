@@ -4,7 +4,10 @@
  * checked against it by one contract test suite.
  */
 
-export type BackendName = 'io_uring' | 'node';
+/** io_uring and epoll are the native engine's two I/O drivers; node is node:net/node:http. */
+export type BackendName = 'io_uring' | 'epoll' | 'node';
+/** The native engine's I/O driver. */
+export type NativeDriver = 'io_uring' | 'epoll';
 export type BackendChoice = 'auto' | BackendName;
 
 export interface ListenOptions {

@@ -1,6 +1,6 @@
 // Backend selection: explicit choice, RINGSIDE_BACKEND, invalid values, io_uring unavailable (or available).
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHttpTransport, createTcpServer, ioUringUnavailableReason } from '../src/index.js';
+import { createHttpTransport, createTcpServer, epollUnavailableReason, ioUringUnavailableReason } from '../src/index.js';
 import type { BackendChoice } from '../src/index.js';
 
 const why = ioUringUnavailableReason().why;
@@ -33,7 +33,7 @@ describe('backend selection', () => {
   });
 
   it('an invalid backend option throws a clear error', () => {
-    expect(() => createTcpServer({ backend: 'epoll' as BackendChoice, log: false })).toThrow(/Option "backend" must be one of 'auto', 'io_uring', 'node', got "epoll"/);
+    expect(() => createTcpServer({ backend: 'kqueue' as BackendChoice, log: false })).toThrow(/Option "backend" must be one of 'auto', 'io_uring', 'epoll', 'node', got "kqueue"/);
   });
 
   it('an invalid RINGSIDE_BACKEND throws a clear error', () => {
@@ -49,9 +49,10 @@ describe('backend selection', () => {
 
   it.runIf(why !== '')(`io_uring requested where it cannot run throws the reason (${why || 'n/a: io_uring is available'})`, () => {
     expect(() => createTcpServer({ backend: 'io_uring', log: false })).toThrow(why);
-    expect(() => createTcpServer({ backend: 'io_uring', log: false })).toThrow(/Use backend 'auto' or 'node'/);
+    expect(() => createTcpServer({ backend: 'io_uring', log: false })).toThrow(/Use backend 'auto', 'epoll' or 'node'/);
+    // auto falls back to the native engine on epoll when the addon loads, else to node.
     const auto = createTcpServer({ backend: 'auto', log: false });
-    expect(auto.backend).toBe('node');
+    expect(auto.backend).toBe(epollUnavailableReason().why ? 'node' : 'epoll');
     expect(auto.backendReason).toContain(why);
   });
 

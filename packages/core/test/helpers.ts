@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import { afterEach, describe } from 'vitest';
-import { createTcpServer, ioUringUnavailableReason } from '../src/index.js';
+import { createTcpServer, epollUnavailableReason, ioUringUnavailableReason } from '../src/index.js';
 import type { BackendName, TcpConnection, TcpServer, TcpServerOptions } from '../src/index.js';
 
 export interface BackendCase {
@@ -16,11 +16,11 @@ export interface BackendCase {
   skip: string | null;
 }
 
-/** Every backend, io_uring first; io_uring carries the reason it cannot run here, if any. */
+/** Every backend, io_uring first; a native one carries the reason it cannot run here, if any. */
 export function backends(): BackendCase[] {
-  const why = ioUringUnavailableReason().why;
   return [
-    { name: 'io_uring', skip: why || null },
+    { name: 'io_uring', skip: ioUringUnavailableReason().why || null },
+    { name: 'epoll', skip: epollUnavailableReason().why || null },
     { name: 'node', skip: null },
   ];
 }

@@ -4,7 +4,8 @@
  * pipelining, split writes) with bounded waits.
  */
 import net from 'node:net';
-import { createHttpTransport, ioUringUnavailableReason } from '../src/index.js';
+import { createHttpTransport } from '../src/index.js';
+import { backends } from './helpers.js';
 import type { BackendName, HttpLimits, HttpRequestHandler, HttpTransport } from '../src/index.js';
 
 export interface BackendCase {
@@ -14,12 +15,9 @@ export interface BackendCase {
 }
 
 export function httpBackends(): BackendCase[] {
-  const why = ioUringUnavailableReason().why;
-  if (why) console.warn(`\n*** io_uring HTTP tests SKIPPED: ${why}\n`);
-  return [
-    { name: 'io_uring', skip: why || null },
-    { name: 'node', skip: null },
-  ];
+  const all = backends();
+  for (const b of all) if (b.skip) console.warn(`\n*** ${b.name} HTTP tests SKIPPED: ${b.skip}\n`);
+  return all;
 }
 
 export function title(c: BackendCase): string {

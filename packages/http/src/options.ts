@@ -158,8 +158,8 @@ export function resolveOptions(options: AppOptions | undefined): ResolvedOptions
     if (o[key] !== undefined && typeof o[key] !== 'function') throw invalid(`Option "${key}" must be a function, got ${show(o[key])}`);
   }
   const backend = o.backend;
-  if (backend !== undefined && backend !== 'auto' && backend !== 'io_uring' && backend !== 'node') {
-    throw invalid(`Option "backend" must be one of 'auto', 'io_uring', 'node', got ${show(backend)}`);
+  if (backend !== undefined && backend !== 'auto' && backend !== 'io_uring' && backend !== 'epoll' && backend !== 'node') {
+    throw invalid(`Option "backend" must be one of 'auto', 'io_uring', 'epoll', 'node', got ${show(backend)}`);
   }
   const maxParamLength = o.maxParamLength ?? 100;
   if (typeof maxParamLength !== 'number' || !Number.isInteger(maxParamLength) || maxParamLength <= 0) {

@@ -15,7 +15,7 @@ describe('options', () => {
     [{ maxRequestsPerSocket: -1 }, /Option "maxRequestsPerSocket" must be a non-negative integer \(count, 0 for no limit\)/],
     [{ bodylimit: 10 }, /Unknown option "bodylimit"\. Did you mean "bodyLimit"\?/],
     [{ whatever: 1 }, /Unknown option "whatever"\. Known options: /],
-    [{ backend: 'epoll' }, /Option "backend" must be one of 'auto', 'io_uring', 'node', got "epoll"/],
+    [{ backend: 'kqueue' }, /Option "backend" must be one of 'auto', 'io_uring', 'epoll', 'node', got "kqueue"/],
     [{ logger: 'yes' }, /Option "logger" must be true, false, pino options or a pino logger, got "yes"/],
     [{ genReqId: 'x' }, /Option "genReqId" must be a function/],
     [{ ignoreTrailingSlash: 'yes' }, /Option "ignoreTrailingSlash" must be true or false/],

@@ -7,7 +7,7 @@
 import net from 'node:net';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHttpTransport, ioUringUnavailableReason, type BackendName } from '@ringside/core';
+import { createHttpTransport, epollUnavailableReason, ioUringUnavailableReason, type BackendName } from '@ringside/core';
 import { createApp, type App } from '../src/index.js';
 
 interface Backend { name: BackendName; skip: string | null }
@@ -24,7 +24,9 @@ function backends(): Backend[] {
     else throw e;
   }
   if (nodeSkip) console.warn(`\n*** @ringside/http node-backend server tests SKIPPED: ${nodeSkip}\n`);
-  return [{ name: 'io_uring', skip: why || null }, { name: 'node', skip: nodeSkip }];
+  const epollWhy = epollUnavailableReason().why;
+  if (epollWhy) console.warn(`\n*** @ringside/http epoll server tests SKIPPED: ${epollWhy}\n`);
+  return [{ name: 'io_uring', skip: why || null }, { name: 'epoll', skip: epollWhy || null }, { name: 'node', skip: nodeSkip }];
 }
 
 /** Raw bytes over one connection, until `until` matches or the server closes. */

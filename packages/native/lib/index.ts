@@ -151,6 +151,8 @@ export interface LoopOptions {
   batchFields?: number;
   /** Called once per batch with the number of event records. */
   onBatch: (count: number) => void;
+  /** How sockets are driven: io_uring (default) or epoll, where io_uring is blocked. */
+  driver?: 'io_uring' | 'epoll';
 }
 
 export interface HttpListenOptions {

@@ -184,6 +184,7 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
   cfg.batch_events = get_u32(o, "batchEvents", 0);
   cfg.batch_data = get_u32(o, "batchData", 0);
   cfg.batch_fields = get_u32(o, "batchFields", 0);
+  cfg.epoll = o.Get("driver").ToString().Utf8Value() == "epoll";
   std::string why;
   int r = d->loop.init(cfg, mem, deliver, d, why);
   if (r < 0) { d->memory.clear(); return throw_error(env, "ringside: io_uring loop setup failed: " + why, -r); }
@@ -194,7 +195,7 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
   napi_async_init(env, resource, name, &d->async);
   napi_get_uv_event_loop(env, &d->uv);
   d->poll = new uv_poll_t;
-  uv_poll_init(d->uv, d->poll, d->loop.event_fd());
+  uv_poll_init(d->uv, d->poll, d->loop.poll_fd());
   d->poll->data = d;
   uv_poll_start(d->poll, UV_READABLE, [](uv_poll_t* h, int status, int events) {
     auto* dd = (AddonData*)h->data;

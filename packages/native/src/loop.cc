@@ -1,5 +1,7 @@
 #include "loop.h"
 
+#include "epoll_driver.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
@@ -39,19 +41,26 @@ int Loop::init(const LoopConfig& cfg, const SharedMemory& mem, Deliver deliver, 
   mem_ = mem;
   deliver_fn_ = deliver;
   deliver_ctx_ = ctx;
-  int r = ring_.init(cfg.entries, cfg.entries * 8, why);
-  if (r < 0) return r;
-  r = bufs_.init(ring_, cfg.buffer_count, cfg.buffer_size, 0);
+  int r;
+  if (cfg.epoll) {
+    auto ep = std::make_unique<EpollDriver>();
+    r = ep->init(cfg.buffer_size, why);
+    io_ = std::move(ep);
+  } else {
+    auto ur = std::make_unique<UringDriver>();
+    r = ur->init(cfg.entries, cfg.buffer_count, cfg.buffer_size, why);
+    io_ = std::move(ur);
+  }
   if (r < 0) {
-    why = std::string("buffer ring registration failed: ") + strerror(-r);
-    ring_.destroy();
+    io_.reset();
     return r;
   }
-  // With DEFER_TASKRUN, completions wait until we enter with GETEVENTS; the
-  // registered eventfd is the documented wake-up for that mode, and the only
-  // thing libuv polls for us.
+  // io_uring: with DEFER_TASKRUN, completions wait until we enter with
+  // GETEVENTS; the registered eventfd is the documented wake-up for that mode,
+  // and the only thing libuv polls for us. epoll: the eventfd joins the epoll
+  // set, and libuv polls the epoll fd. Either way the loop can wake itself.
   event_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (event_fd_ < 0 || (r = ring_.register_eventfd(event_fd_)) < 0) {
+  if (event_fd_ < 0 || (r = io_->register_eventfd(event_fd_)) < 0) {
     why = std::string("eventfd registration failed: ") + strerror(errno);
     destroy();
     return -EIO;
@@ -78,13 +87,12 @@ int Loop::init(const LoopConfig& cfg, const SharedMemory& mem, Deliver deliver, 
 }
 
 void Loop::destroy() {
-  if (ring_.ready()) close_all();
+  if (ready()) close_all();
   for (auto& l : listeners_)
     if (l.in_use && l.fd >= 0) ::close(l.fd);
   listeners_.clear();
   live_listeners_ = 0;
-  bufs_.destroy();
-  ring_.destroy();
+  io_.reset();
   if (event_fd_ >= 0) ::close(event_fd_);
   event_fd_ = -1;
 }
@@ -192,7 +200,7 @@ void Loop::close_listener(int id) {
   l.closing = true;
   live_listeners_--;
   if (l.armed) {
-    io_uring_sqe* sqe = ring_.get_sqe();
+    io_uring_sqe* sqe = io_->get_sqe();
     sqe->opcode = IORING_OP_ASYNC_CANCEL;
     sqe->fd = -1;
     sqe->addr = encode_ud(UD_ACCEPT, (uint32_t)id);
@@ -217,7 +225,7 @@ void Loop::on_prepare() {
   // Writes queued by timers and promises go out before libuv sleeps.
   flush_out();
   if (!deferred_.empty() || !batch_.empty()) deliver();
-  if (ring_.ready() && (ring_.pending_sqes() || !kicks_.empty())) submit(false);
+  if (ready() && (io_->pending_sqes() || !kicks_.empty())) submit(false);
   // Input parked by a resume() or a finished response is parsed in a turn;
   // with no network event coming to start one, start it ourselves.
   if (!waiting_.empty()) {
@@ -227,7 +235,7 @@ void Loop::on_prepare() {
 }
 
 void Loop::turn() {
-  if (in_turn_ || !ring_.ready()) return;
+  if (in_turn_ || !ready()) return;
   in_turn_ = true;
   now_ms_ = monotonic_ms();
   // Repeat until a round reaps nothing: one enter runs only part of the
@@ -236,18 +244,18 @@ void Loop::turn() {
   // completions waiting for an unrelated wake-up.
   int round = 0;
   bool more = false;
-  ring_.set_eventfd_muted(true);
-  for (; round < kMaxRounds && ring_.ready(); round++) {
+  io_->set_eventfd_muted(true);
+  for (; round < kMaxRounds && ready(); round++) {
     flush_out();
     int r = submit(true);
     // Completions of our own sends (posted inline by this very enter) do not
     // mean the kernel holds more deferred work; recv/accept completions may.
     unsigned seen = 0;
     io_uring_cqe cqe;
-    while (ring_.ready() && ring_.pop_cqe(cqe)) {
+    while (ready() && io_->pop_cqe(cqe)) {
       if (decode_ud_op(cqe.user_data) != UD_SEND) seen++;
       ensure_room();
-      if (!ring_.ready()) break;
+      if (!ready()) break;
       uint32_t id = decode_ud_id(cqe.user_data);
       switch (decode_ud_op(cqe.user_data)) {
         case UD_ACCEPT: on_accept((uint16_t)id, cqe); break;
@@ -258,27 +266,27 @@ void Loop::turn() {
         case UD_SHUTDOWN: break;
       }
     }
-    if (!ring_.ready()) break;
-    bufs_.publish();
+    if (!ready()) break;
+    io_->publish();
     rearm_waiting();
     if (!batch_.empty() || !deferred_.empty()) deliver();
     flush_out();
-    if (ring_.cq_overflowed()) stats_.cq_overflows++;
-    more = seen > 0 || !batch_.empty() || !deferred_.empty() || !waiting_.empty() || ring_.task_work_pending() || ring_.cq_overflowed();
+    if (io_->cq_overflowed()) stats_.cq_overflows++;
+    more = seen > 0 || !batch_.empty() || !deferred_.empty() || !waiting_.empty() || io_->task_work_pending() || io_->cq_overflowed();
     if (!more || r < 0) break;
   }
-  if (!ring_.ready()) { in_turn_ = false; return; }
+  if (!ready()) { in_turn_ = false; return; }
   // Unmute; work queued while muted raised the TASKRUN flag but no signal, so
   // look once more. Still busy after many rounds: let libuv run its other
   // handles, and come back at once.
-  ring_.set_eventfd_muted(false);
-  if (ring_.task_work_pending()) more = true;
+  io_->set_eventfd_muted(false);
+  if (io_->task_work_pending()) more = true;
   if (more) {
     uint64_t one = 1;
     if (::write(event_fd_, &one, sizeof one) < 0) {}
   }
   if (!batch_.empty() || !deferred_.empty()) deliver();
-  if (ring_.ready() && (ring_.pending_sqes() || !kicks_.empty())) submit(false);
+  if (ready() && (io_->pending_sqes() || !kicks_.empty())) submit(false);
   in_turn_ = false;
 }
 
@@ -288,7 +296,7 @@ void Loop::turn() {
 void Loop::ensure_room() {
   move_deferred();
   if (!deferred_.empty() || !batch_.room(reserve_events_, reserve_bytes_ + 64, 0)) {
-    bufs_.publish();
+    io_->publish();
     deliver();
   }
 }
@@ -362,7 +370,7 @@ Connection* Loop::lookup(uint32_t id) {
 
 void Loop::arm_accept(uint16_t lid) {
   Listener& l = listeners_[lid];
-  io_uring_sqe* sqe = ring_.get_sqe();
+  io_uring_sqe* sqe = io_->get_sqe();
   sqe->opcode = IORING_OP_ACCEPT;
   sqe->fd = l.fd;
   sqe->ioprio = IORING_ACCEPT_MULTISHOT;
@@ -447,12 +455,12 @@ void Loop::on_accept(uint16_t lid, const io_uring_cqe& cqe) {
 // ---- recv ------------------------------------------------------------------------
 
 void Loop::arm_recv(Connection& c) {
-  io_uring_sqe* sqe = ring_.get_sqe();
+  io_uring_sqe* sqe = io_->get_sqe();
   sqe->opcode = IORING_OP_RECV;
   sqe->fd = c.fd;
   sqe->ioprio = IORING_RECV_MULTISHOT;
   sqe->flags = IOSQE_BUFFER_SELECT;
-  sqe->buf_group = bufs_.group();
+  sqe->buf_group = io_->group();
   sqe->user_data = encode_ud(UD_RECV, id_of(c));
   c.recv_armed = true;
   c.cancel_sent = false;
@@ -462,13 +470,13 @@ void Loop::on_recv(uint32_t id, const io_uring_cqe& cqe) {
   Connection* c = lookup(id);
   bool has_buf = cqe.flags & IORING_CQE_F_BUFFER;
   uint16_t bid = (uint16_t)(cqe.flags >> IORING_CQE_BUFFER_SHIFT);
-  if (!c) { if (has_buf) bufs_.recycle(bid); return; }
+  if (!c) { if (has_buf) io_->recycle(bid); return; }
   if (!(cqe.flags & IORING_CQE_F_MORE)) c->recv_armed = false;
   if (cqe.res > 0) {
     stats_.bytes_read += (uint64_t)cqe.res;
-    if (c->state == ConnState::Open && !c->linger_until_ms) input(*c, bufs_.buffer(bid), (size_t)cqe.res);
+    if (c->state == ConnState::Open && !c->linger_until_ms) input(*c, io_->buffer(bid), (size_t)cqe.res);
     // The bytes are copied out (batch or inbuf): the buffer goes back at once, never hoarded.
-    if (has_buf) bufs_.recycle(bid);
+    if (has_buf) io_->recycle(bid);
   } else if (cqe.res == 0) {
     c->peer_eof = true;
     // Input received before the FIN is still delivered first (input() reports the end after it).
@@ -571,7 +579,7 @@ void Loop::tcp_input(Connection& c, const uint8_t* p, size_t n) {
 
 void Loop::cancel_recv(Connection& c) {
   if (!c.recv_armed || c.cancel_sent) return;
-  io_uring_sqe* sqe = ring_.get_sqe();
+  io_uring_sqe* sqe = io_->get_sqe();
   sqe->opcode = IORING_OP_ASYNC_CANCEL;
   sqe->fd = -1;
   sqe->addr = encode_ud(UD_RECV, id_of(c));
@@ -624,11 +632,11 @@ void Loop::kick_sends() {
 int Loop::submit(bool getevents) {
   kick_sends();
   stats_.enters++;
-  return ring_.enter(getevents);
+  return io_->enter(getevents);
 }
 
 void Loop::start_send(Connection& c) {
-  io_uring_sqe* sqe = ring_.get_sqe();
+  io_uring_sqe* sqe = io_->get_sqe();
   sqe->opcode = IORING_OP_SEND;
   sqe->fd = c.fd;
   sqe->addr = (uint64_t)(c.sending.data() + c.sent);
@@ -712,7 +720,7 @@ int Loop::write(uint32_t id, const uint8_t* p, size_t n, bool want_drain) {
 
 void Loop::flush_out() {
   int32_t* out = mem_.out;
-  if (!out || out[0] == 0 || !ring_.ready()) return;
+  if (!out || out[0] == 0 || !ready()) return;
   uint32_t count = (uint32_t)out[0];
   if (count > mem_.out_cap) count = mem_.out_cap;
   now_ms_ = monotonic_ms();  // JS may flush long after the last turn (timers): deadlines start from now
@@ -763,7 +771,7 @@ void Loop::begin_close(Connection& c, int error) {
   // Cancel whatever the kernel still holds for this fd; close once the last completion is in.
   // (A recv-only cancel from pause() may be out already; this one also takes a blocked send.)
   if (c.recv_armed || c.send_inflight) {
-    io_uring_sqe* sqe = ring_.get_sqe();
+    io_uring_sqe* sqe = io_->get_sqe();
     sqe->opcode = IORING_OP_ASYNC_CANCEL;
     sqe->fd = c.fd;
     sqe->cancel_flags = IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_ALL;
@@ -802,10 +810,10 @@ void Loop::close_all() {
   // Collect the final completions of what was cancelled.
   kicks_.clear();
   for (int round = 0; round < 64; round++) {
-    ring_.enter(true);
+    io_->enter(true);
     io_uring_cqe cqe;
     bool any = false;
-    while (ring_.pop_cqe(cqe)) {
+    while (io_->pop_cqe(cqe)) {
       any = true;
       uint32_t id = decode_ud_id(cqe.user_data);
       switch (decode_ud_op(cqe.user_data)) {
@@ -815,7 +823,7 @@ void Loop::close_all() {
         default: break;
       }
     }
-    bufs_.publish();
+    io_->publish();
     if (!any && stats_.connections == 0) break;
     if (!any) {
       timespec ts{0, 1000000};
@@ -829,7 +837,7 @@ void Loop::close_all() {
 // ---- timers ----------------------------------------------------------------------
 
 void Loop::on_tick() {
-  if (!ring_.ready()) return;
+  if (!ready()) return;
   now_ms_ = monotonic_ms();
   for (size_t i = 0; i < listeners_.size(); i++) {
     Listener& l = listeners_[i];
@@ -842,7 +850,7 @@ void Loop::on_tick() {
     if (c.state == ConnState::Open && c.linger_until_ms && now_ms_ >= c.linger_until_ms) begin_close(c, 0);
   }
   if (!deferred_.empty()) deliver();
-  if (ring_.pending_sqes() || !kicks_.empty()) submit(false);
+  if (io_->pending_sqes() || !kicks_.empty()) submit(false);
 }
 
 }  // namespace ringside

@@ -6,11 +6,12 @@
 #include <netinet/in.h>
 #include <cstdint>
 #include <ctime>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "batch.h"
-#include "buffer_ring.h"
+#include "io_driver.h"
 #include "connection.h"
 #include "http_parser.h"
 #include "ring.h"
@@ -25,6 +26,8 @@ struct LoopConfig {
   // Batch capacities to use (0: the whole shared array). Tests shrink them so
   // every resume path runs; listen() raises them to what its limits need.
   unsigned batch_events = 0, batch_data = 0, batch_fields = 0;
+  // Sockets through epoll instead of io_uring (where io_uring is blocked).
+  bool epoll = false;
 };
 
 struct SharedMemory {
@@ -63,8 +66,10 @@ class Loop {
   ~Loop() { destroy(); }
   int init(const LoopConfig& cfg, const SharedMemory& mem, Deliver deliver, void* ctx, std::string& why);
   void destroy();
-  bool ready() const { return ring_.ready(); }
-  int event_fd() const { return event_fd_; }
+  bool ready() const { return io_ != nullptr; }
+  // What libuv polls: the eventfd (io_uring) or the epoll fd holding it (epoll).
+  int poll_fd() const { return io_ ? io_->poll_fd() : -1; }
+  const char* driver_name() const { return io_ ? io_->name() : ""; }
 
   // libuv hooks (addon.cc): the eventfd became readable; before libuv sleeps; the coarse tick.
   void on_wakeup();
@@ -144,8 +149,7 @@ class Loop {
   void emit_request(Connection& c, const uint8_t* head, const http::RequestHead& h);
   const HttpOptions& http_opts(const Connection& c) const { return listeners_[c.listener].http_options; }
 
-  Ring ring_;
-  BufferRing bufs_;
+  std::unique_ptr<IoDriver> io_;
   int event_fd_ = -1;
   LoopConfig cfg_;
   SharedMemory mem_{};

@@ -5,7 +5,7 @@
  */
 import { Ev, Op, ParseError, Timeout, type Binding } from '@ringside/native';
 import type { HttpLimits, HttpTransport, HttpTransportOptions } from '../../http-types.js';
-import type { AddressInfo, ListenOptions } from '../../types.js';
+import type { AddressInfo, ListenOptions, NativeDriver } from '../../types.js';
 import { errorResponse, transportErrors, type TransportError } from '../../http-errors.js';
 import { threadLoop } from './native-loop.js';
 import { HTTP_HIGH_WATER_MARK as HIGH_WATER_MARK, runHandler } from '../../http-rules.js';
@@ -25,11 +25,10 @@ const BODY_ERRORS: Record<number, TransportError> = {
 };
 
 class UringHttpTransport extends UringServer implements HttpTransport, ResponseOwner, RequestOwner {
-  readonly backend = 'io_uring' as const;
   private readonly conns = new Map<number, HttpConnection>();
 
-  constructor(binding: Binding, private readonly options: HttpTransportOptions, readonly limits: HttpLimits, readonly backendReason: string) {
-    super(threadLoop(binding));
+  constructor(binding: Binding, driver: NativeDriver, private readonly options: HttpTransportOptions, readonly limits: HttpLimits, readonly backendReason: string) {
+    super(threadLoop(binding), driver);
     if (limits.maxHeaderSize > 1024 * 1024) throw new RangeError(`Option "maxHeaderSize" must be at most 1 MiB on the io_uring backend, got ${limits.maxHeaderSize}`);
   }
 
@@ -255,6 +254,6 @@ class UringHttpTransport extends UringServer implements HttpTransport, ResponseO
   }
 }
 
-export function createUringHttpTransport(binding: Binding, options: HttpTransportOptions, limits: HttpLimits, reason: string): HttpTransport {
-  return new UringHttpTransport(binding, options, limits, reason);
+export function createUringHttpTransport(binding: Binding, driver: NativeDriver, options: HttpTransportOptions, limits: HttpLimits, reason: string): HttpTransport {
+  return new UringHttpTransport(binding, driver, options, limits, reason);
 }

@@ -17,6 +17,8 @@ export interface LoopClient {
 export interface LoopTuning {
   bufferCount?: number;
   bufferSize?: number;
+  /** How sockets are driven; one per thread at a time. Default io_uring. */
+  driver?: 'io_uring' | 'epoll';
 }
 
 const EVENT_CAPACITY = 16384;
@@ -54,6 +56,7 @@ export class NativeLoop {
 
   private bufferCount = 0;
   private bufferSize = 0;
+  private driver: 'io_uring' | 'epoll' = 'io_uring';
 
   constructor(readonly binding: Binding) {}
 
@@ -66,11 +69,16 @@ export class NativeLoop {
     const tiny = tinyCapacities();
     const count = tuning.bufferCount ?? tiny?.bufferCount ?? 512;
     const size = tuning.bufferSize ?? tiny?.bufferSize ?? 8192;
-    if (this.live && this.users === 0 && (count !== this.bufferCount || size !== this.bufferSize)) this.stop();
+    const driver = tuning.driver ?? 'io_uring';
+    if (this.live && this.users === 0 && (count !== this.bufferCount || size !== this.bufferSize || driver !== this.driver)) this.stop();
+    if (this.live && driver !== this.driver) {
+      throw new Error(`Ringside: this thread's native loop runs on ${this.driver}; a server on ${driver} cannot share it (one driver per thread at a time)`);
+    }
     this.users++;
     if (this.live) return;
     this.bufferCount = count;
     this.bufferSize = size;
+    this.driver = driver;
     this.binding.init({
       entries: 4096,
       bufferCount: count,
@@ -83,6 +91,7 @@ export class NativeLoop {
       outData: this.outData,
       queued: this.queued,
       onBatch: (count) => this.onBatch(count),
+      driver,
       ...(tiny && { batchEvents: tiny.batchEvents, batchData: tiny.batchData, batchFields: tiny.batchFields }),
     });
     this.live = true;

@@ -4,7 +4,7 @@
  * output area.
  */
 import { Ev, Op, type Binding } from '@ringside/native';
-import type { AddressInfo, ListenOptions, TcpConnection, TcpServer, TcpServerOptions } from '../../types.js';
+import type { AddressInfo, ListenOptions, NativeDriver, TcpConnection, TcpServer, TcpServerOptions } from '../../types.js';
 import { threadLoop, type NativeLoop } from './native-loop.js';
 import { UringServer } from './uring-server.js';
 import { errnoError } from './errors.js';
@@ -81,12 +81,11 @@ class UringConnection implements TcpConnection {
 }
 
 class UringTcpServer extends UringServer implements TcpServer {
-  readonly backend = 'io_uring' as const;
   readonly highWaterMark: number;
   private readonly conns = new Map<number, UringConnection>();
 
-  constructor(binding: Binding, private readonly options: TcpServerOptions, readonly backendReason: string) {
-    super(threadLoop(binding));
+  constructor(binding: Binding, driver: NativeDriver, private readonly options: TcpServerOptions, readonly backendReason: string) {
+    super(threadLoop(binding), driver);
     this.highWaterMark = options.highWaterMark ?? DEFAULT_HWM;
   }
 
@@ -162,6 +161,6 @@ class UringTcpServer extends UringServer implements TcpServer {
   }
 }
 
-export function createUringTcpServer(binding: Binding, options: TcpServerOptions, reason: string): TcpServer {
-  return new UringTcpServer(binding, options, reason);
+export function createUringTcpServer(binding: Binding, driver: NativeDriver, options: TcpServerOptions, reason: string): TcpServer {
+  return new UringTcpServer(binding, driver, options, reason);
 }

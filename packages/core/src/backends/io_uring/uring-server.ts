@@ -1,9 +1,10 @@
 /**
- * What the io_uring TCP server and HTTP transport share: the thread's loop
- * (acquired on listen, released when closed), one listener, and stats().
+ * What the native TCP server and HTTP transport share, on either driver
+ * (io_uring or epoll): the thread's loop (acquired on listen, released when
+ * closed), one listener, and stats().
  */
 import type { NativeListenOptions, NativeStats } from '@ringside/native';
-import type { AddressInfo, ServerStats } from '../../types.js';
+import type { AddressInfo, NativeDriver, ServerStats } from '../../types.js';
 import { ServerLifecycle } from '../../server-lifecycle.js';
 import type { LoopClient, LoopTuning, NativeLoop } from './native-loop.js';
 import { toAddressInfo } from './listen.js';
@@ -15,7 +16,7 @@ export abstract class UringServer extends ServerLifecycle implements LoopClient 
   private finalStats: NativeStats | null = null;
   protected accepted = 0;
 
-  constructor(protected readonly loop: NativeLoop) {
+  constructor(protected readonly loop: NativeLoop, readonly backend: NativeDriver) {
     super();
   }
 
@@ -25,7 +26,7 @@ export abstract class UringServer extends ServerLifecycle implements LoopClient 
   protected bind(opts: NativeListenOptions, tuning: LoopTuning): AddressInfo {
     if (this.listenerId >= 0) throw new Error('Server is already listening; create another server to listen on a second address');
     if (this.closeCalled) throw new Error('Server is closed; create a new one to listen again');
-    this.loop.acquire(tuning);
+    this.loop.acquire({ ...tuning, driver: this.backend });
     try {
       const r = this.loop.listen(this, opts);
       this.listenerId = r.id;
@@ -61,7 +62,7 @@ export abstract class UringServer extends ServerLifecycle implements LoopClient 
   stats(): ServerStats {
     const n = this.acquired ? this.loop.binding.stats() : this.finalStats;
     return {
-      backend: 'io_uring',
+      backend: this.backend,
       connections: this.openCount,
       accepted: this.accepted,
       bytesRead: n?.bytesRead ?? 0,
