@@ -37,6 +37,13 @@ export const SERVERS = [
     description: '@ringside/http on the io_uring backend',
   },
   {
+    name: 'ringside-epoll',
+    command: [process.execPath, serverScript('ringside.js')],
+    env: { RINGSIDE_BACKEND: 'epoll' },
+    expectBackend: 'epoll',
+    description: '@ringside/http on the native engine with the epoll driver (where io_uring is blocked)',
+  },
+  {
     name: 'ringside-node',
     command: [process.execPath, serverScript('ringside.js')],
     env: { RINGSIDE_BACKEND: 'node' },
