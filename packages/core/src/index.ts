@@ -6,5 +6,6 @@ export { createTcpServer } from './tcp-server.js';
 export { createHttpTransport, resolveHttpLimits } from './http-transport.js';
 export { selectBackend, ioUringUnavailableReason, epollUnavailableReason } from './select-backend.js';
 export { probe } from './probe.js';
+export type { BackendsProbe } from './probe.js';
 export { runWorkers, workerIndex } from './workers.js';
 export type { WorkersHandle, WorkersOptions } from './workers.js';

@@ -1,6 +1,6 @@
 // Backend selection: explicit choice, RINGSIDE_BACKEND, invalid values, io_uring unavailable (or available).
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHttpTransport, createTcpServer, epollUnavailableReason, ioUringUnavailableReason } from '../src/index.js';
+import { createHttpTransport, createTcpServer, epollUnavailableReason, ioUringUnavailableReason, probe } from '../src/index.js';
 import type { BackendChoice } from '../src/index.js';
 
 const why = ioUringUnavailableReason().why;
@@ -34,6 +34,14 @@ describe('backend selection', () => {
 
   it('an invalid backend option throws a clear error', () => {
     expect(() => createTcpServer({ backend: 'kqueue' as BackendChoice, log: false })).toThrow(/Option "backend" must be one of 'auto', 'io_uring', 'epoll', 'node', got "kqueue"/);
+  });
+
+  it('probe() reports io_uring and the epoll driver, each usable or with the reason', () => {
+    const p = probe();
+    expect(p.usable).toBe(why === '');
+    if (!p.usable) expect(p.reason).toBe(why);
+    expect(p.epoll.usable).toBe(epollUnavailableReason().why === '');
+    expect(p.epoll.reason).toBe(epollUnavailableReason().why);
   });
 
   it('an invalid RINGSIDE_BACKEND throws a clear error', () => {
