@@ -1,14 +1,17 @@
-// runWorkers: several io_uring loops (one per thread) share a port with SO_REUSEPORT.
+// runWorkers: several native loops (one per thread, io_uring or epoll) share a port with SO_REUSEPORT.
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ioUringUnavailableReason } from '../src/index.js';
+import { epollUnavailableReason, ioUringUnavailableReason } from '../src/index.js';
 
-const why = ioUringUnavailableReason().why;
-if (why) console.warn(`\n*** workers test SKIPPED (needs io_uring): ${why}\n`);
+const drivers = [
+  { backend: 'io_uring', why: ioUringUnavailableReason().why },
+  { backend: 'epoll', why: epollUnavailableReason().why },
+];
 
-describe('runWorkers', () => {
+describe.each(drivers)('runWorkers on $backend', ({ backend, why }) => {
+  if (why) console.warn(`\n*** workers test on ${backend} SKIPPED: ${why}\n`);
   it.skipIf(!!why)(`two loops on one port both serve connections${why ? ` (SKIPPED: ${why})` : ''}`, async () => {
     // A port the kernel says is free (a fixed or random one may be some client's ephemeral port).
     const port = await new Promise<number>((resolve) => {
@@ -18,7 +21,7 @@ describe('runWorkers', () => {
       });
     });
     const child = spawn(process.execPath, [fileURLToPath(new URL('./fixtures/workers-server.mjs', import.meta.url))], {
-      env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, PORT: String(port), WORKERS_BACKEND: backend }, stdio: ['ignore', 'pipe', 'inherit'],
     });
     try {
       const started = await new Promise<{ count: number }>((resolve, reject) => {
