@@ -1,6 +1,6 @@
 /**
  * Several event loops in one process: this thread plus worker threads that
- * run the same entry script. Each loop has its own io_uring ring (the addon
+ * run the same entry script. Each loop has its own ring or epoll set (the addon
  * keeps per-thread state), and their listeners share one port through
  * SO_REUSEPORT, so the kernel spreads connections across them.
  *
