@@ -517,8 +517,16 @@ void Loop::rearm_waiting() {
 }
 
 void Loop::input(Connection& c, const uint8_t* p, size_t n) {
-  if (c.http) http_input(c, p, n);
-  else tcp_input(c, p, n);
+  if (c.http && c.http->input_closed) return;  // nothing more is parsed: drop it
+  // Input already waiting comes first: the new bytes join it.
+  InputSpan in{p, n, !c.inbuf.empty() || p == nullptr};
+  if (in.in_inbuf) {
+    if (n) c.inbuf.insert(c.inbuf.end(), p, p + n);
+    in.data = c.inbuf.data();
+    in.len = c.inbuf.size();
+  }
+  if (c.http) http_input(c, in);
+  else tcp_input(c, in);
 }
 
 // Parse (or deliver) the rest of this connection's input in a later batch.
@@ -528,16 +536,16 @@ void Loop::resume_later(Connection& c) {
   waiting_.push_back(id_of(c));
 }
 
-// Keep buf[pos, len) in c.inbuf for later; past `limit` bytes, stop reading
+// Keep in[pos, len) in c.inbuf for later; past `limit` bytes, stop reading
 // the socket until it is consumed (memory per connection stays bounded).
-void Loop::keep_input(Connection& c, const uint8_t* buf, size_t len, size_t pos, bool from_inbuf, size_t limit) {
-  if (pos >= len) {
+void Loop::keep_input(Connection& c, const InputSpan& in, size_t pos, size_t limit) {
+  if (pos >= in.len) {
     if (c.inbuf.capacity() > kKeepCapacity) std::vector<uint8_t>().swap(c.inbuf);
     else c.inbuf.clear();
-  } else if (from_inbuf) {
+  } else if (in.in_inbuf) {
     c.inbuf.erase(c.inbuf.begin(), c.inbuf.begin() + (ptrdiff_t)pos);
   } else {
-    c.inbuf.assign(buf + pos, buf + len);
+    c.inbuf.assign(in.data + pos, in.data + in.len);
   }
   bool too_much = c.inbuf.size() > limit;
   if (too_much && !c.parked) {
@@ -552,22 +560,18 @@ void Loop::keep_input(Connection& c, const uint8_t* buf, size_t len, size_t pos,
 // TCP: DATA records as far as the batch has room, the rest kept for the next
 // batch (or until JS resumes a paused connection); END only after every byte
 // received before the FIN.
-void Loop::tcp_input(Connection& c, const uint8_t* p, size_t n) {
+void Loop::tcp_input(Connection& c, const InputSpan& in) {
   const uint32_t id = id_of(c);
-  bool from_inbuf = !c.inbuf.empty() || p == nullptr;
-  if (from_inbuf && n) c.inbuf.insert(c.inbuf.end(), p, p + n);
-  const uint8_t* buf = from_inbuf ? c.inbuf.data() : p;
-  size_t len = from_inbuf ? c.inbuf.size() : n;
   size_t pos = 0;
-  while (pos < len && !c.paused && batch_.room(1, 1, 0)) {
-    uint32_t take = (uint32_t)std::min<size_t>(len - pos, batch_.data_room());
-    uint32_t off = batch_.copy(buf + pos, take);
+  while (pos < in.len && !c.paused && batch_.room(1, 1, 0)) {
+    uint32_t take = (uint32_t)std::min<size_t>(in.len - pos, batch_.data_room());
+    uint32_t off = batch_.copy(in.data + pos, take);
     int32_t* e = batch_.push(EV_DATA, id);
     e[2] = (int32_t)off;
     e[3] = (int32_t)take;
     pos += take;
   }
-  keep_input(c, buf, len, pos, from_inbuf, 2 * (size_t)cfg_.buffer_size);
+  keep_input(c, in, pos, 2 * (size_t)cfg_.buffer_size);
   if (!c.inbuf.empty()) { if (!c.paused) resume_later(c); return; }
   if (c.peer_eof && !c.eof_reported) {
     if (!batch_.room(1, 0, 0)) { resume_later(c); return; }

@@ -120,9 +120,15 @@ class Loop {
   void rearm_waiting();
   // Received bytes into the batch (TCP: DATA records; HTTP: http_input). p == nullptr resumes parked input.
   void input(Connection& c, const uint8_t* p, size_t n);
-  void tcp_input(Connection& c, const uint8_t* p, size_t n);
+  // What input() hands on: the new bytes alone, or c.inbuf with them appended.
+  struct InputSpan {
+    const uint8_t* data;
+    size_t len;
+    bool in_inbuf;
+  };
+  void tcp_input(Connection& c, const InputSpan& in);
   void resume_later(Connection& c);
-  void keep_input(Connection& c, const uint8_t* buf, size_t len, size_t pos, bool from_inbuf, size_t limit);
+  void keep_input(Connection& c, const InputSpan& in, size_t pos, size_t limit);
 
   void queue_send(Connection& c, const uint8_t* p, size_t n);
   void start_send(Connection& c);
@@ -138,7 +144,7 @@ class Loop {
   void maybe_finish_close(Connection& c);
 
   // HTTP
-  void http_input(Connection& c, const uint8_t* p, size_t n);
+  void http_input(Connection& c, const InputSpan& in);
   void http_eof(Connection& c);
   void http_fail(Connection& c, http::ParseError e, bool body_error, bool head_request = false);
   void http_answer_error(Connection& c, std::string_view canned, bool head_only = false);

@@ -64,17 +64,14 @@ constexpr size_t kOutputHighWater = 64 * 1024;
 // Parse what this connection has received into REQUEST/BODY records, as far
 // as the batch has room (the rest resumes in the next batch), the responses
 // owed allow (kMaxOutstanding, unsent output), and JS has not paused it.
-void Loop::http_input(Connection& c, const uint8_t* p, size_t n) {
+void Loop::http_input(Connection& c, const InputSpan& in) {
   HttpConn& h = *c.http;
-  if (h.input_closed) return;
   const HttpOptions& opt = http_opts(c);
   const uint32_t id = id_of(c);
-  bool from_inbuf = !c.inbuf.empty() || p == nullptr;
-  if (from_inbuf && n) c.inbuf.insert(c.inbuf.end(), p, p + n);
-  const uint8_t* buf = from_inbuf ? c.inbuf.data() : p;
-  size_t len = from_inbuf ? c.inbuf.size() : n;
+  const uint8_t* buf = in.data;
+  const size_t len = in.len;
   size_t pos = 0;
-  uint32_t scanned = from_inbuf ? h.scanned : 0;
+  uint32_t scanned = in.in_inbuf ? h.scanned : 0;
   // Why the loop below stopped: waiting for bytes is the only state in which a FIN ends the input.
   bool need_bytes = true;
   auto park = [&] { need_bytes = false; resume_later(c); };
@@ -190,7 +187,7 @@ void Loop::http_input(Connection& c, const uint8_t* p, size_t n) {
   if (c.state != ConnState::Open || !c.http) return;
   // Keep what is left (a partial head, or input parked behind outstanding responses or a full batch).
   if (h.input_closed) pos = len;
-  keep_input(c, buf, len, pos, from_inbuf, (size_t)opt.limits.max_head_bytes + cfg_.buffer_size);
+  keep_input(c, in, pos, (size_t)opt.limits.max_head_bytes + cfg_.buffer_size);
   h.scanned = pos >= len ? 0 : scanned;
   if (need_bytes && c.peer_eof && !h.input_closed) http_eof(c);
 }
