@@ -6,13 +6,12 @@
 // the variable is read when this file's first server starts its loop.
 process.env.RINGSIDE_TEST_TINY = '1';
 
-import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, expect, it } from 'vitest';
 import { createHttpTransport, createTcpServer } from '../src/index.js';
 import type { BackendName, HttpTransport, TcpConnection, TcpServer } from '../src/index.js';
-import { describeBackends, TcpClient, waitFor } from './helpers.js';
+import { describeBackends, runNodeChild, TcpClient, waitFor } from './helpers.js';
 import { RawClient, testHandler } from './http-helpers.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/throwing-handler.mjs', import.meta.url));
@@ -127,16 +126,7 @@ describeBackends('event batch bookkeeping', (backend: BackendName) => {
   }, 20_000);
 
   it('a handler that throws while a batch is dispatched loses no other event of it', async () => {
-    const r = await new Promise<{ code: number | null; out: string; err: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [fixture], { env: { ...process.env, RINGSIDE_BACKEND: backend }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (d) => { out += d; });
-      child.stderr.on('data', (d) => { err += d; });
-      const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      child.once('error', reject);
-      child.once('exit', (code) => { clearTimeout(killer); resolve({ code, out, err }); });
-    });
+    const r = await runNodeChild(fixture, [], { RINGSIDE_BACKEND: backend }, 15_000);
     expect(r.code, `stderr: ${r.err}`).toBe(0);
     const report = JSON.parse(r.out.trim()) as { backend: string; echoed: number; clients: number; thrown: number; closed: boolean };
     expect(report.backend).toBe(backend);

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ParseError } from '@ringside/native';
 import { errorResponse, transportErrors, type TransportError } from '../src/http-errors.js';
+import { missingTool } from './helpers.js';
 
 const nativeSrc = fileURLToPath(new URL('../../native/src', import.meta.url));
 const printer = fileURLToPath(new URL('./fixtures/print_error_answers.cc', import.meta.url));
@@ -28,15 +29,7 @@ const TWINS: Record<keyof typeof ParseError | 'Timeout', TransportError> = {
   Timeout: transportErrors.requestTimeout,
 };
 
-function skipReason(): string | null {
-  try {
-    execFileSync('g++', ['--version'], { stdio: 'pipe' });
-    return null;
-  } catch {
-    return 'g++ not found';
-  }
-}
-const skip = skipReason();
+const skip = missingTool('g++');
 if (skip) console.warn(`\n*** SKIPPING the native/TS error answer comparison: ${skip}\n`);
 const workDir = skip ? '' : mkdtempSync(join(tmpdir(), 'ringside-errors-'));
 afterAll(() => { if (workDir) rmSync(workDir, { recursive: true, force: true }); });

@@ -4,6 +4,7 @@
  * that are always closed, a raw node:net client with bounded waits, fd
  * counting and polling.
  */
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import { afterEach, describe } from 'vitest';
@@ -75,6 +76,36 @@ export const echo: TcpServerOptions = {
  * ASan's quarantine, redzones and shadow memory inflate RSS several times over.
  */
 export const RSS_BOUND_FACTOR = process.env.RINGSIDE_SANITIZED ? 4 : 1;
+
+/** Why `tool` cannot be run here (`tool --version` fails), or null. */
+export function missingTool(tool: string): string | null {
+  try {
+    execFileSync(tool, ['--version'], { stdio: 'pipe' });
+    return null;
+  } catch {
+    return `${tool} not found`;
+  }
+}
+
+export interface ChildResult { code: number | null; signal: string | null; out: string; err: string; ms: number }
+
+/** Run `node <script> [...args]` with `env` added to this process's; SIGKILLed after `ms`. */
+export function runNodeChild(script: string, args: string[], env: NodeJS.ProcessEnv, ms: number): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const t0 = Date.now();
+    const child = spawn(process.execPath, [script, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { err += d; });
+    const killer = setTimeout(() => child.kill('SIGKILL'), ms);
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      clearTimeout(killer);
+      resolve({ code, signal, out, err, ms: Date.now() - t0 });
+    });
+  });
+}
 
 /** Open fds of this process (Linux), or -1 where /proc is missing. */
 export function countFds(): number {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { epollUnavailableReason } from '../src/index.js';
+import { missingTool } from './helpers.js';
 
 const helperSource = fileURLToPath(new URL('./fixtures/no-io-uring.c', import.meta.url));
 const child = fileURLToPath(new URL('./fixtures/auto-backend.mjs', import.meta.url));
@@ -16,12 +17,8 @@ const child = fileURLToPath(new URL('./fixtures/auto-backend.mjs', import.meta.u
 function skipReason(): string | null {
   const addon = epollUnavailableReason().why;
   if (addon) return `the addon is not loaded (${addon})`;
-  try {
-    execFileSync('gcc', ['--version'], { stdio: 'pipe' });
-    return null;
-  } catch {
-    return 'gcc not found (needed to build the seccomp helper)';
-  }
+  const gcc = missingTool('gcc');
+  return gcc && `${gcc} (needed to build the seccomp helper)`;
 }
 const skip = skipReason();
 if (skip) console.warn(`\n*** SKIPPING the seccomp (container) backend test: ${skip}\n`);
