@@ -1,7 +1,7 @@
 import { defaultHttpLimits, httpLimitProblem, type HttpLimits, type HttpTransport, type HttpTransportOptions } from './http-types.js';
 import { logSelection, nativeDriver, selectBackend } from './select-backend.js';
 import { createNodeHttpTransport } from './backends/node/http-transport.js';
-import { createUringHttpTransport } from './backends/io_uring/http-transport.js';
+import { createNativeHttpTransport } from './backends/native/http-transport.js';
 
 
 /** Fill defaults and validate limits, with messages that say what to do. */
@@ -25,6 +25,6 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
   logSelection(options.log, sel.reason);
   const driver = nativeDriver(sel);
   return sel.binding && driver
-    ? createUringHttpTransport(sel.binding, driver, options, limits, sel.reason)
+    ? createNativeHttpTransport(sel.binding, driver, options, limits, sel.reason)
     : createNodeHttpTransport(options, limits, sel.reason);
 }

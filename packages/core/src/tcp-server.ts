@@ -1,7 +1,7 @@
 import type { TcpServer, TcpServerOptions } from './types.js';
 import { logSelection, nativeDriver, selectBackend } from './select-backend.js';
 import { createNodeTcpServer } from './backends/node/tcp-server.js';
-import { createUringTcpServer } from './backends/io_uring/tcp-server.js';
+import { createNativeTcpServer } from './backends/native/tcp-server.js';
 
 function check(name: string, value: unknown, ok: (v: number) => boolean, what: string): void {
   if (value === undefined) return;
@@ -25,5 +25,5 @@ export function createTcpServer(options: TcpServerOptions = {}): TcpServer {
   const sel = selectBackend(options.backend);
   logSelection(options.log, sel.reason);
   const driver = nativeDriver(sel);
-  return sel.binding && driver ? createUringTcpServer(sel.binding, driver, options, sel.reason) : createNodeTcpServer(options, sel.reason);
+  return sel.binding && driver ? createNativeTcpServer(sel.binding, driver, options, sel.reason) : createNodeTcpServer(options, sel.reason);
 }

@@ -1,6 +1,6 @@
 /**
  * The transport contract every backend implements. The io_uring backend
- * (backends/io_uring) and the node:net backend (backends/node) are both
+ * (backends/native, either driver) and the node:net backend (backends/node) are both
  * checked against it by one contract test suite.
  */
 

@@ -1,7 +1,7 @@
 import type net from 'node:net';
 import type { AddressInfo, ListenOptions, ServerStats } from '../../types.js';
 import { ServerLifecycle } from '../../server-lifecycle.js';
-import { listenOptions } from '../io_uring/listen.js';
+import { listenOptions } from '../native/listen.js';
 
 /**
  * Listen a node:net (or node:http) server with Ringside's validated options.

@@ -9,9 +9,9 @@ import type { AddressInfo, ListenOptions, NativeDriver } from '../../types.js';
 import { errorResponse, transportErrors, type TransportError } from '../../http-errors.js';
 import { threadLoop } from './native-loop.js';
 import { HTTP_HIGH_WATER_MARK as HIGH_WATER_MARK, runHandler } from '../../http-rules.js';
-import { UringServer } from './uring-server.js';
-import { buildHeaders, UringRequest, type RequestOwner } from './http-request.js';
-import { UringResponse, type ResponseOwner } from './http-response.js';
+import { NativeServer } from './native-server.js';
+import { buildHeaders, NativeRequest, type RequestOwner } from './http-request.js';
+import { NativeResponse, type ResponseOwner } from './http-response.js';
 import { listenOptions } from './listen.js';
 import { HttpConnection } from './http-connection.js';
 import { latin1At, methodAt } from './http-strings.js';
@@ -24,12 +24,12 @@ const BODY_ERRORS: Record<number, TransportError> = {
   [ParseError.BadChunk]: transportErrors.badChunk,
 };
 
-class UringHttpTransport extends UringServer implements HttpTransport, ResponseOwner, RequestOwner {
+class NativeHttpTransport extends NativeServer implements HttpTransport, ResponseOwner, RequestOwner {
   private readonly conns = new Map<number, HttpConnection>();
 
   constructor(binding: Binding, driver: NativeDriver, private readonly options: HttpTransportOptions, readonly limits: HttpLimits, readonly backendReason: string) {
     super(threadLoop(binding), driver);
-    if (limits.maxHeaderSize > 1024 * 1024) throw new RangeError(`Option "maxHeaderSize" must be at most 1 MiB on the io_uring backend, got ${limits.maxHeaderSize}`);
+    if (limits.maxHeaderSize > 1024 * 1024) throw new RangeError(`Option "maxHeaderSize" must be at most 1 MiB on the native backends, got ${limits.maxHeaderSize}`);
   }
 
   protected get openCount(): number {
@@ -109,8 +109,8 @@ class UringHttpTransport extends UringServer implements HttpTransport, ResponseO
     const contentLength = hi < 0 ? -1 : hi * 4294967296 + lo;
     // Requests pipelined behind the connection's last one are never answered: do not run them.
     if (conn.lastRequest) return;
-    const req = new UringRequest(method, url, headers, conn, contentLength, ev[at + 8]!, this);
-    const res = new UringResponse(req, conn, this, method === 'HEAD');
+    const req = new NativeRequest(method, url, headers, conn, contentLength, ev[at + 8]!, this);
+    const res = new NativeResponse(req, conn, this, method === 'HEAD');
     conn.requests++;
     const max = this.limits.maxRequestsPerSocket;
     if (!req.keepAlive || this.limits.keepAliveTimeout === 0 || (max !== 0 && conn.requests >= max)) conn.lastRequest = true;
@@ -138,7 +138,7 @@ class UringHttpTransport extends UringServer implements HttpTransport, ResponseO
   }
 
   /** The transport answers for the app (error or timeout), in order, and closes after it. */
-  private answerAndClose(conn: HttpConnection, res: UringResponse, e: TransportError): void {
+  private answerAndClose(conn: HttpConnection, res: NativeResponse, e: TransportError): void {
     res.answerWith(errorResponse(e, new Date(), res.isHeadRequestResponse));
   }
 
@@ -154,7 +154,7 @@ class UringHttpTransport extends UringServer implements HttpTransport, ResponseO
 
   // ---- ResponseOwner -----------------------------------------------------------
 
-  mayKeepAlive(res: UringResponse): boolean {
+  mayKeepAlive(res: NativeResponse): boolean {
     const conn = res.conn;
     const req = res.req;
     const max = this.limits.maxRequestsPerSocket;
@@ -162,7 +162,7 @@ class UringHttpTransport extends UringServer implements HttpTransport, ResponseO
       (max === 0 || conn.requests < max) && (req.bodyDone || req.discarded);
   }
 
-  output(res: UringResponse, data: string | Uint8Array, wantDrain: boolean): boolean {
+  output(res: NativeResponse, data: string | Uint8Array, wantDrain: boolean): boolean {
     const conn = res.conn;
     if (conn.closed) return false;
     const loop = this.loop;
@@ -176,10 +176,10 @@ class UringHttpTransport extends UringServer implements HttpTransport, ResponseO
     return !full;
   }
 
-  finished(res: UringResponse): void {
+  finished(res: NativeResponse): void {
     const conn = res.conn;
     // Complete responses leave the queue in order; the next one writes what it held.
-    let head: UringResponse | undefined = res;
+    let head: NativeResponse | undefined = res;
     while (head && head.finished && conn.queue[0] === head) {
       conn.queue.shift();
       this.loop.responseDone(conn.id);
@@ -203,7 +203,7 @@ class UringHttpTransport extends UringServer implements HttpTransport, ResponseO
     }
   }
 
-  destroy(res: UringResponse): void {
+  destroy(res: NativeResponse): void {
     const conn = res.conn;
     if (conn.closed) return;
     conn.closing = true;
@@ -212,22 +212,22 @@ class UringHttpTransport extends UringServer implements HttpTransport, ResponseO
 
   // ---- RequestOwner --------------------------------------------------------------
 
-  pauseBody(req: UringRequest): void {
+  pauseBody(req: NativeRequest): void {
     const conn = req.conn;
     if (!conn.closed) this.loop.op(conn.id, Op.PAUSE);
   }
-  resumeBody(req: UringRequest): void {
+  resumeBody(req: NativeRequest): void {
     const conn = req.conn;
     if (!conn.closed) this.loop.op(conn.id, Op.RESUME);
   }
-  discardBody(req: UringRequest): void {
+  discardBody(req: NativeRequest): void {
     const conn = req.conn;
     if (!conn.closed && conn.bodyReq === req) {
       conn.bodyReq = null;
       this.loop.op(conn.id, Op.DISCARD_BODY);
     }
   }
-  continue(req: UringRequest): void {
+  continue(req: NativeRequest): void {
     const conn = req.conn;
     const res = conn.queue.find((r) => r.req === req);
     // 100 Continue only before the final answer has begun, and only in order.
@@ -254,6 +254,6 @@ class UringHttpTransport extends UringServer implements HttpTransport, ResponseO
   }
 }
 
-export function createUringHttpTransport(binding: Binding, driver: NativeDriver, options: HttpTransportOptions, limits: HttpLimits, reason: string): HttpTransport {
-  return new UringHttpTransport(binding, driver, options, limits, reason);
+export function createNativeHttpTransport(binding: Binding, driver: NativeDriver, options: HttpTransportOptions, limits: HttpLimits, reason: string): HttpTransport {
+  return new NativeHttpTransport(binding, driver, options, limits, reason);
 }

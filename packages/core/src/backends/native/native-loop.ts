@@ -1,5 +1,5 @@
 /**
- * The JS half of this thread's io_uring loop: owns the shared memory, reads
+ * The JS half of this thread's native loop (io_uring or epoll driver): owns the shared memory, reads
  * each batch of event records and hands them to the server that owns the
  * listener or connection, and appends writes to the output area that the
  * native side drains after every batch and before libuv sleeps.

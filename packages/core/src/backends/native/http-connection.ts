@@ -1,11 +1,11 @@
-import type { UringRequest } from './http-request.js';
-import type { UringResponse } from './http-response.js';
+import type { NativeRequest } from './http-request.js';
+import type { NativeResponse } from './http-response.js';
 
 /** Per-connection HTTP state on the JS side: responses waiting their turn, the request whose body is arriving. */
 export class HttpConnection {
   /** Unfinished responses in request order; queue[0] is the one allowed to write. */
-  readonly queue: UringResponse[] = [];
-  bodyReq: UringRequest | null = null;
+  readonly queue: NativeResponse[] = [];
+  bodyReq: NativeRequest | null = null;
   requests = 0;
   closing = false;
   /** The newest request is the connection's last (close, 1.0, limits): later ones are ignored. */

@@ -1,4 +1,4 @@
-/** Status lines and header blocks for responses written by the io_uring transport. */
+/** Status lines and header blocks for responses written by the native transport. */
 import { STATUS_CODES } from 'node:http';
 import type { OutgoingHeaders } from '../../http-types.js';
 import { checkName, checkValue } from '../../http-validate.js';

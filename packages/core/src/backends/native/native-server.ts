@@ -9,7 +9,7 @@ import { ServerLifecycle } from '../../server-lifecycle.js';
 import type { LoopClient, LoopTuning, NativeLoop } from './native-loop.js';
 import { toAddressInfo } from './listen.js';
 
-export abstract class UringServer extends ServerLifecycle implements LoopClient {
+export abstract class NativeServer extends ServerLifecycle implements LoopClient {
   private listenerId = -1;
   private addr: AddressInfo | null = null;
   private acquired = false;

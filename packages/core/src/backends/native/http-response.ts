@@ -1,10 +1,10 @@
 /**
- * RawResponse for the io_uring transport. Responses of one connection leave
+ * RawResponse for the native transport. Responses of one connection leave
  * in request order: only the oldest unfinished response writes to the
  * connection; later ones (pipelining) hold their bytes until it is done.
  */
 import type { OutgoingHeaders, RawResponse } from '../../http-types.js';
-import type { UringRequest } from './http-request.js';
+import type { NativeRequest } from './http-request.js';
 import type { HttpConnection } from './http-connection.js';
 import { byteLengthOf } from './http-strings.js';
 import { dateHeader, renderHeaders, statusLine } from './http-serialize.js';
@@ -12,12 +12,12 @@ import { bodyless } from '../../http-rules.js';
 
 export interface ResponseOwner {
   /** Write to the connection (only called for the oldest response). Returns false past the high-water mark. */
-  output(res: UringResponse, data: string | Uint8Array, wantDrain: boolean): boolean;
+  output(res: NativeResponse, data: string | Uint8Array, wantDrain: boolean): boolean;
   /** The response is complete (called in order). */
-  finished(res: UringResponse): void;
+  finished(res: NativeResponse): void;
   /** Whether this response may keep the connection open. */
-  mayKeepAlive(res: UringResponse): boolean;
-  destroy(res: UringResponse): void;
+  mayKeepAlive(res: NativeResponse): boolean;
+  destroy(res: NativeResponse): void;
 }
 
 const CRLF = '\r\n';
@@ -48,7 +48,7 @@ function sameHeaders(headers: OutgoingHeaders, keys: string[], values: unknown[]
   return i === keys.length;
 }
 
-function remember(status: number, headers: OutgoingHeaders, body: string, res: UringResponse, bytes: string): void {
+function remember(status: number, headers: OutgoingHeaders, body: string, res: NativeResponse, bytes: string): void {
   const c = lastResponse;
   const keys: string[] = [];
   const values: unknown[] = [];
@@ -74,7 +74,7 @@ function remember(status: number, headers: OutgoingHeaders, body: string, res: U
   c.bytes = bytes;
 }
 
-export class UringResponse implements RawResponse {
+export class NativeResponse implements RawResponse {
   finished = false;
   aborted = false;
   /** Head written (by send or writeHead). */
@@ -90,7 +90,7 @@ export class UringResponse implements RawResponse {
   private closeCbs: ((aborted: boolean) => void)[] | null = null;
   private closed = false;
 
-  constructor(readonly req: UringRequest, readonly conn: HttpConnection, private readonly owner: ResponseOwner, private readonly isHeadRequest: boolean) {}
+  constructor(readonly req: NativeRequest, readonly conn: HttpConnection, private readonly owner: ResponseOwner, private readonly isHeadRequest: boolean) {}
 
   /** bodyLength: bytes; -1 streaming (length unknown); -2 HEAD without a body (headers as given). */
   private framing(status: number, headers: OutgoingHeaders, bodyLength: number): string {

@@ -47,13 +47,13 @@ export interface BodySink {
 }
 
 export interface RequestOwner {
-  pauseBody(req: UringRequest): void;
-  resumeBody(req: UringRequest): void;
-  discardBody(req: UringRequest): void;
-  continue(req: UringRequest): void;
+  pauseBody(req: NativeRequest): void;
+  resumeBody(req: NativeRequest): void;
+  discardBody(req: NativeRequest): void;
+  continue(req: NativeRequest): void;
 }
 
-export class UringRequest implements RawRequest {
+export class NativeRequest implements RawRequest {
   readonly httpVersion: '1.0' | '1.1';
   readonly hasBody: boolean;
   readonly expectContinue: boolean;

@@ -1,18 +1,18 @@
 /**
- * TcpServer over the native io_uring loop: connections are integer ids,
+ * TcpServer over the native loop (io_uring or epoll driver): connections are integer ids,
  * events arrive in batches (native-loop.ts), writes go through the shared
  * output area.
  */
 import { Ev, Op, type Binding } from '@ringside/native';
 import type { AddressInfo, ListenOptions, NativeDriver, TcpConnection, TcpServer, TcpServerOptions } from '../../types.js';
 import { threadLoop, type NativeLoop } from './native-loop.js';
-import { UringServer } from './uring-server.js';
+import { NativeServer } from './native-server.js';
 import { errnoError } from './errors.js';
 import { listenOptions } from './listen.js';
 
 const DEFAULT_HWM = 64 * 1024;
 
-class UringConnection implements TcpConnection {
+class NativeConnection implements TcpConnection {
   closed = false;
   data?: unknown;
   /** Bytes written into the output area during `epoch` (not yet seen by native). */
@@ -27,7 +27,7 @@ class UringConnection implements TcpConnection {
     readonly remoteAddress: string,
     readonly remotePort: number,
     readonly remoteFamily: 'IPv4' | 'IPv6',
-    private readonly server: UringTcpServer,
+    private readonly server: NativeTcpServer,
   ) {}
 
   get bufferedAmount(): number {
@@ -80,9 +80,9 @@ class UringConnection implements TcpConnection {
   }
 }
 
-class UringTcpServer extends UringServer implements TcpServer {
+class NativeTcpServer extends NativeServer implements TcpServer {
   readonly highWaterMark: number;
-  private readonly conns = new Map<number, UringConnection>();
+  private readonly conns = new Map<number, NativeConnection>();
 
   constructor(binding: Binding, driver: NativeDriver, private readonly options: TcpServerOptions, readonly backendReason: string) {
     super(threadLoop(binding), driver);
@@ -115,14 +115,14 @@ class UringTcpServer extends UringServer implements TcpServer {
   }
 
   onOpen(id: number, address: string, port: number, family: 4 | 6): void {
-    const conn = new UringConnection(id, address, port, family === 6 ? 'IPv6' : 'IPv4', this);
+    const conn = new NativeConnection(id, address, port, family === 6 ? 'IPv6' : 'IPv4', this);
     this.conns.set(id, conn);
     this.accepted++;
     if (this.closing) { conn.destroy(); return; }
     this.options.onOpen?.(conn);
   }
 
-  deliverData(conn: UringConnection, chunk: Buffer): void {
+  deliverData(conn: NativeConnection, chunk: Buffer): void {
     if (conn.closed) return;
     if (conn.paused) { (conn.held ??= []).push(chunk); return; }
     this.options.onData?.(conn, chunk);
@@ -161,6 +161,6 @@ class UringTcpServer extends UringServer implements TcpServer {
   }
 }
 
-export function createUringTcpServer(binding: Binding, driver: NativeDriver, options: TcpServerOptions, reason: string): TcpServer {
-  return new UringTcpServer(binding, driver, options, reason);
+export function createNativeTcpServer(binding: Binding, driver: NativeDriver, options: TcpServerOptions, reason: string): TcpServer {
+  return new NativeTcpServer(binding, driver, options, reason);
 }
