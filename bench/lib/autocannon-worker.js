@@ -42,6 +42,7 @@ if (opts.exitWithParent) {
 }
 
 let t0 = 0;
+let sent = 0;
 const instance = autocannon(
   {
     url: opts.url,
@@ -52,6 +53,8 @@ const instance = autocannon(
     pipelining: opts.pipelining ?? 1,
     duration: opts.duration ?? 2,
     timeout: opts.timeout ?? 2,
+    // A different path for every request: setupRequest runs once per request sent.
+    ...(opts.dynamicPath !== undefined && { requests: [{ setupRequest: (req) => ({ ...req, path: opts.dynamicPath + ++sent }) }] }),
     // Stop within 100 ms of `duration` (autocannon stops at its next sample tick).
     sampleInt: 100,
   },

@@ -76,6 +76,7 @@ export function wrkVersion() {
  * @property {string} [body]
  * @property {number} connections
  * @property {number} pipelining
+ * @property {string} [dynamicPath]  prefix of a path made different for every request (prefix + counter)
  * @property {number} duration      seconds
  * @property {number} [timeoutS]    per-request timeout
  * @property {number | null} [cpu]  CPU to pin the load generator to
@@ -171,6 +172,7 @@ function runAutocannon(spec) {
     method: spec.method,
     headers: spec.headers ?? {},
     body: spec.body,
+    dynamicPath: spec.dynamicPath,
     connections: spec.connections,
     pipelining: spec.pipelining,
     duration: spec.duration,
@@ -195,8 +197,9 @@ function runAutocannon(spec) {
 /**
  * wrk Lua script: method, headers, body, pipelining (a batch of N requests
  * per write, like wrk's pipeline.lua), a start marker from init() and a JSON
- * summary from done().
- * @param {Pick<LoadSpec, 'method' | 'headers' | 'body' | 'pipelining'>} spec
+ * summary from done(). With a dynamicPath every request of every batch gets
+ * its own path (one counter per wrk thread; -t1 here), built in request().
+ * @param {Pick<LoadSpec, 'method' | 'headers' | 'body' | 'pipelining' | 'dynamicPath'>} spec
  */
 export function wrkScript(spec) {
   const q = (s) => JSON.stringify(String(s)); // a JSON string is a valid Lua string literal for these inputs
@@ -214,7 +217,17 @@ export function wrkScript(spec) {
     '  io.write("BENCH_START\\n")',
     '  io.stdout:flush()',
     'end',
-    'request = function() return batch end',
+    ...(spec.dynamicPath === undefined
+      ? ['request = function() return batch end']
+      : [
+          `local prefix = ${q(spec.dynamicPath)}`,
+          'local n = 0',
+          'request = function()',
+          '  local r = {}',
+          '  for i = 1, depth do n = n + 1; r[i] = wrk.format(nil, prefix .. n) end',
+          '  return table.concat(r)',
+          'end',
+        ]),
     'done = function(summary, latency, requests)',
     '  local e = summary.errors',
     '  io.write(string.format(\'BENCH_DONE {"durationUs":%.0f,"responses":%.0f,"bytes":%.0f,"connect":%.0f,"read":%.0f,"write":%.0f,"status":%.0f,"timeout":%.0f,"p50Us":%.0f,"p90Us":%.0f,"p99Us":%.0f,"maxUs":%.0f}\\n\',',

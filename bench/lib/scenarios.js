@@ -22,6 +22,8 @@ export const ECHO_BODY = 'ringside-echo-'.repeat(80).slice(0, 1024);
  * @property {string} [body]
  * @property {number} [connections]  overrides --connections
  * @property {number} [pipelining]   requests per write (autocannon pipelining / wrk Lua batch)
+ * @property {string} [dynamicPath]  when set, every request goes to this prefix + a counter (1, 2, 3…), so no two
+ *                                   responses are the same bytes; `path` is the one checked before the load
  * @property {{ status: number, body?: string, json?: unknown, contentType?: RegExp }} expect
  */
 
@@ -69,6 +71,25 @@ export const SCENARIOS = [
     path: '/',
     pipelining: 16,
     expect: { status: 200, body: 'Hello, World!', contentType: /^text\/plain/ },
+  },
+  {
+    name: 'dynamic',
+    short: 'Dynamic',
+    title: 'Dynamic GET /user/<n>, n different each request',
+    method: 'GET',
+    path: '/user/1',
+    dynamicPath: '/user/',
+    expect: { status: 200, json: { id: '1' }, contentType: /^application\/json/ },
+  },
+  {
+    name: 'dynamic-pipelined',
+    short: 'Dynamic ×16',
+    title: 'Pipelined ×16 GET /user/<n>, n different each request',
+    method: 'GET',
+    path: '/user/1',
+    dynamicPath: '/user/',
+    pipelining: 16,
+    expect: { status: 200, json: { id: '1' }, contentType: /^application\/json/ },
   },
   {
     name: 'connections-1000',
