@@ -8,6 +8,11 @@
         "src/buffer_ring.cc",
         "src/epoll_driver.cc",
         "src/loop.cc",
+        "src/loop_accept.cc",
+        "src/loop_receive.cc",
+        "src/loop_send.cc",
+        "src/loop_close.cc",
+        "src/loop_sweep.cc",
         "src/loop_http.cc",
         "src/http_parser.cc"
       ],

@@ -292,16 +292,9 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
   AddonData* d = data_of(env);
   const LoopStats& s = d->loop.stats();
   Napi::Object o = Napi::Object::New(env);
-  o.Set("connections", (double)s.connections);
-  o.Set("accepted", (double)s.accepted);
-  o.Set("refused", (double)s.refused);
-  o.Set("bytesRead", (double)s.bytes_read);
-  o.Set("bytesWritten", (double)s.bytes_written);
-  o.Set("enobufs", (double)s.enobufs);
-  o.Set("batches", (double)s.batches);
-  o.Set("events", (double)s.events);
-  o.Set("enters", (double)s.enters);
-  o.Set("cqOverflows", (double)s.cq_overflows);
+#define RINGSIDE_STATS_KEY(field, key) o.Set(key, (double)s.field);
+  RINGSIDE_LOOP_STATS(RINGSIDE_STATS_KEY)
+#undef RINGSIDE_STATS_KEY
   return o;
 }
 

@@ -1,8 +1,12 @@
-// The shared-memory formats between the loop and JS. Twin of lib/index.ts
-// (EVENT_WORDS, Ev, HttpFlag, Op, OUT_*): change both together.
+// The shared-memory formats between the loop and JS: record kinds, flags,
+// record layouts (which word holds what) and sizes. Twin of lib/index.ts
+// (EVENT_WORDS, Ev, *Word, HttpFlag, Op, OUT_*): test/boundary.test.ts compiles
+// a program printing every enum and constant here and compares it with its TS
+// twin. Records are written only through event_records.h (C++) and read only
+// through packages/core/src/backends/native/event-records.ts (JS).
 //
-// Event record: EVENT_WORDS int32 in `events`; bytes they point at live in
-// `eventData`, header fields in `fields` (FIELD_WORDS each). All three are
+// Event record: kEventWords int32 in `events`; bytes they point at live in
+// `eventData`, header fields in `fields` (kFieldWords each). All three are
 // JS-owned typed arrays; JS copies what it keeps before the batch returns.
 #pragma once
 #include <cstdint>
@@ -10,17 +14,50 @@
 
 namespace ringside {
 
-constexpr unsigned kEventWords = 12;
-constexpr unsigned kFieldWords = 4;
-constexpr unsigned kOutHeaderWords = 2;
-constexpr unsigned kOutWords = 4;
-
 enum Ev : int32_t { EV_OPEN = 1, EV_DATA, EV_END, EV_DRAIN, EV_CLOSE, EV_REQUEST, EV_BODY, EV_BODY_END, EV_HTTP_ERROR, EV_TIMEOUT };
 enum HttpFlag : int32_t { HF_KEEP_ALIVE = 1, HF_CHUNKED = 2, HF_HAS_BODY = 4, HF_EXPECT_CONTINUE = 8, HF_HTTP10 = 16, HF_UPGRADE = 32 };
 enum TimeoutKind : int32_t { TO_HEADERS = 1, TO_IDLE = 2, TO_REQUEST = 3, TO_SEND = 4 };
+
+// ---- Event record layouts (word indexes) --------------------------------------
+// Every record: w0 its kind (Ev), w1 the connection id. END, DRAIN and
+// BODY_END carry nothing more; words past a record's own are undefined.
+enum RecordWord : uint32_t { RW_TYPE = 0, RW_CONN = 1 };
+// OPEN: listener id, remote address (text in eventData), port, family (4|6).
+enum OpenWord : uint32_t { OPEN_LISTENER = 2, OPEN_ADDRESS_OFF, OPEN_ADDRESS_LEN, OPEN_PORT, OPEN_FAMILY };
+// DATA (TCP bytes) and BODY (HTTP body bytes, chunked framing removed): a span of eventData.
+enum DataWord : uint32_t { DATA_OFF = 2, DATA_LEN };
+// CLOSE: 0, or -errno of the failure that closed it.
+enum CloseWord : uint32_t { CLOSE_ERROR = 2 };
+// REQUEST: method and target (spans of eventData), the head's fields
+// (`fields` records first_field … first_field + field_count - 1), HttpFlag
+// bits, Content-Length as two 32-bit halves (-1, -1 when absent).
+enum RequestWord : uint32_t {
+  REQ_METHOD_OFF = 2, REQ_METHOD_LEN, REQ_TARGET_OFF, REQ_TARGET_LEN, REQ_FIRST_FIELD, REQ_FIELD_COUNT, REQ_FLAGS,
+  REQ_CONTENT_LENGTH_LO, REQ_CONTENT_LENGTH_HI
+};
+// HTTP_ERROR: the answer's HTTP status, the http::ParseError code, and 1 for a
+// body error (JS answers it in its turn) or 0 (native answers, then closes).
+enum HttpErrorWord : uint32_t { HE_STATUS = 2, HE_PARSE_ERROR, HE_IN_BODY };
+// TIMEOUT: which deadline passed (TimeoutKind).
+enum TimeoutWord : uint32_t { TW_KIND = 2 };
+// The longest record (REQUEST) sets the record size.
+constexpr unsigned kEventWords = REQ_CONTENT_LENGTH_HI + 1;
+
+// A header field of a REQUEST: name and value, spans of eventData.
+enum FieldWord : uint32_t { FW_NAME_OFF = 0, FW_NAME_LEN, FW_VALUE_OFF, FW_VALUE_LEN };
+constexpr unsigned kFieldWords = FW_VALUE_LEN + 1;
+
+// ---- Output records (JS → native) ------------------------------------------------
+// `out` starts with a header (record count, bytes used in outData), then
+// kOutWords int32 per record: op (OutOp, maybe | kOpFlagResponseDone), the
+// connection id, and a span of outData for WRITE ops.
+enum OutHeaderWord : uint32_t { OH_COUNT = 0, OH_BYTES };
+constexpr unsigned kOutHeaderWords = OH_BYTES + 1;
+enum OutWord : uint32_t { OW_OP = 0, OW_CONN, OW_OFF, OW_LEN };
+constexpr unsigned kOutWords = OW_LEN + 1;
+enum OutOp : int32_t { OP_WRITE = 1, OP_WRITE_WANT_DRAIN, OP_END, OP_END_CLOSE, OP_DESTROY, OP_PAUSE, OP_RESUME, OP_RESPONSE_DONE, OP_DISCARD_BODY };
 // A WRITE record with this bit also ends the response (RESPONSE_DONE after the bytes).
 constexpr int32_t kOpFlagResponseDone = 0x100;
-enum OutOp : int32_t { OP_WRITE = 1, OP_WRITE_WANT_DRAIN, OP_END, OP_END_CLOSE, OP_DESTROY, OP_PAUSE, OP_RESUME, OP_RESPONSE_DONE, OP_DISCARD_BODY };
 
 // Connection id: slot in the low 20 bits, generation above. A stale id (old
 // generation) never matches a reused slot.
@@ -32,8 +69,8 @@ inline uint32_t decode_gen(uint32_t id) { return id >> kSlotBits; }
 
 // Writer over the JS-owned batch arrays. Room before writing: every producer
 // asks room() for what it is about to write; when the answer is no it stops,
-// marks its connection to resume, and goes on in the next batch. push() and
-// copy() never check.
+// marks its connection to resume, and goes on in the next batch. next_event(),
+// next_field() and copy() never check.
 struct EventBatch {
   int32_t* events = nullptr;
   uint32_t event_cap = 0, event_count = 0;
@@ -46,12 +83,9 @@ struct EventBatch {
     return event_count + events_needed <= event_cap && data_used + bytes_needed <= data_cap && field_count + fields_needed <= field_cap;
   }
   uint32_t data_room() const { return data_cap - data_used; }
-  int32_t* push(int32_t type, uint32_t conn) {
-    int32_t* e = events + (size_t)event_count++ * kEventWords;
-    e[0] = type;
-    e[1] = (int32_t)conn;
-    return e;
-  }
+  // The next record, for one of the write_* functions of event_records.h.
+  int32_t* next_event() { return events + (size_t)event_count++ * kEventWords; }
+  int32_t* next_field() { return fields + (size_t)field_count++ * kFieldWords; }
   // Copy bytes into eventData; returns their offset.
   uint32_t copy(const void* p, uint32_t n) {
     uint32_t off = data_used;

@@ -154,6 +154,11 @@ class ChunkedDecoder {
 std::string_view error_response(ParseError e);
 // The HTTP status of that response (400, 413, 414, 431, 501, 505); 0 for None.
 int error_status(ParseError e);
+// A precomputed response's head (through the blank line): the answer to a HEAD request.
+inline std::string_view response_head(std::string_view response) {
+  size_t end = response.find("\r\n\r\n");
+  return end == std::string_view::npos ? response : response.substr(0, end + 4);
+}
 
 // Status line "HTTP/1.1 100 Continue\r\n\r\n".
 inline constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";

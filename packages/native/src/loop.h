@@ -1,7 +1,11 @@
-// The io_uring event loop of one JS thread: listeners, connections, the
-// buffer ring, sends, closes, the coarse timeout sweep, and the event batch.
-// Knows nothing of N-API: the glue (addon.cc) drives it from libuv handles
-// and receives batches through `Deliver`.
+// The event loop of one JS thread (io_uring or epoll driver): listeners,
+// connections, receive, send, close, the coarse timeout sweep, and the event
+// batch. Knows nothing of N-API: the glue (addon.cc) drives it from libuv
+// handles and receives batches through `Deliver`. One file per concern:
+// loop.cc (set-up, the turn, batches, slots), loop_accept.cc (listeners,
+// accept), loop_receive.cc (receive, input into the batch, pause/resume),
+// loop_send.cc (send queues, JS output records), loop_close.cc (cancel then
+// close), loop_sweep.cc (the coarse tick), loop_http.cc (HTTP framing).
 #pragma once
 #include <netinet/in.h>
 #include <cstdint>
@@ -15,8 +19,16 @@
 #include "connection.h"
 #include "http_parser.h"
 #include "ring.h"
+#include "stats.h"
 
 namespace ringside {
+
+// Shrink per-connection buffers above this after use, so idle connections stay small.
+constexpr size_t kKeepCapacity = 64 * 1024;
+inline void release(std::vector<uint8_t>& v) {
+  if (v.capacity() > kKeepCapacity) std::vector<uint8_t>().swap(v);
+  else v.clear();
+}
 
 struct LoopConfig {
   unsigned entries = 2048;
@@ -52,11 +64,6 @@ struct ListenConfig {
   bool ipv6_only = false;
   bool http = false;
   HttpOptions http_options;
-};
-
-struct LoopStats {
-  uint64_t connections = 0, accepted = 0, refused = 0, bytes_read = 0, bytes_written = 0;
-  uint64_t enobufs = 0, batches = 0, events = 0, enters = 0, cq_overflows = 0;
 };
 
 class Loop {
@@ -108,7 +115,8 @@ class Loop {
   void turn();
   void deliver();
   void ensure_room();
-  void emit_simple(int32_t type, uint32_t id, int32_t a = 0, int32_t b = 0, int32_t c = 0);
+  // A record slot for an event raised outside a completion (event_records.h writes it).
+  int32_t* late_record();
   void move_deferred();
   bool fits_batch(const http::Limits& limits, std::string& why);
 
@@ -162,7 +170,7 @@ class Loop {
   Deliver deliver_fn_ = nullptr;
   void* deliver_ctx_ = nullptr;
   EventBatch batch_;
-  std::vector<int32_t> deferred_;   // simple events raised while JS runs; kEventWords each
+  std::vector<int32_t> deferred_;   // late_record()s raised while JS runs; kEventWords each
   std::vector<Connection> conns_;
   std::vector<uint32_t> free_slots_;
   uint32_t max_slots_ = 0;

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 
+#include "event_records.h"
 #include "loop.h"
 
 namespace ringside {
@@ -34,27 +35,8 @@ static const uint8_t* find_head_end(const uint8_t* p, size_t len, size_t from) {
 void Loop::emit_request(Connection& c, const uint8_t* head, const http::RequestHead& h) {
   uint32_t off = batch_.copy(head, h.head_len);
   uint32_t first_field = batch_.field_count;
-  for (uint32_t i = 0; i < h.field_count; i++) {
-    int32_t* f = batch_.fields + (size_t)batch_.field_count++ * kFieldWords;
-    f[0] = (int32_t)(off + field_tmp_[i].name_off);
-    f[1] = (int32_t)field_tmp_[i].name_len;
-    f[2] = (int32_t)(off + field_tmp_[i].value_off);
-    f[3] = (int32_t)field_tmp_[i].value_len;
-  }
-  int32_t* e = batch_.push(EV_REQUEST, id_of(c));
-  e[2] = (int32_t)(off + h.method_off);
-  e[3] = (int32_t)h.method_len;
-  e[4] = (int32_t)(off + h.target_off);
-  e[5] = (int32_t)h.target_len;
-  e[6] = (int32_t)first_field;
-  e[7] = (int32_t)h.field_count;
-  bool has_body = h.chunked || h.content_length > 0;
-  e[8] = (h.keep_alive ? HF_KEEP_ALIVE : 0) | (h.chunked ? HF_CHUNKED : 0) | (has_body ? HF_HAS_BODY : 0) |
-         (h.expect_continue ? HF_EXPECT_CONTINUE : 0) | (h.version_minor == 0 ? HF_HTTP10 : 0) | (h.upgrade ? HF_UPGRADE : 0);
-  int64_t cl = h.content_length;
-  e[9] = (int32_t)(uint32_t)((uint64_t)cl & 0xffffffffu);
-  e[10] = (int32_t)(cl < 0 ? -1 : (int32_t)((uint64_t)cl >> 32));
-  e[11] = 0;
+  for (uint32_t i = 0; i < h.field_count; i++) write_field(batch_.next_field(), off, field_tmp_[i]);
+  write_request(batch_.next_event(), id_of(c), off, first_field, h);
 }
 
 // Output not yet taken by the kernel past which a connection's next request is
@@ -145,14 +127,12 @@ void Loop::http_input(Connection& c, const InputSpan& in) {
       if (!h.discard_body) {
         take = std::min<size_t>(take, batch_.data_room());
         uint32_t off = batch_.copy(buf + pos, (uint32_t)take);
-        int32_t* e = batch_.push(EV_BODY, id);
-        e[2] = (int32_t)off;
-        e[3] = (int32_t)take;
+        write_body(batch_.next_event(), id, off, (uint32_t)take);
       }
       pos += take;
       h.body_remaining -= take;
       if (h.body_remaining == 0) {
-        if (!h.discard_body) batch_.push(EV_BODY_END, id);
+        if (!h.discard_body) write_body_end(batch_.next_event(), id);
         h.phase = HttpConn::Phase::Head;
         if (h.last_request) h.input_closed = true;
       }
@@ -169,14 +149,12 @@ void Loop::http_input(Connection& c, const InputSpan& in) {
         body_len += (uint32_t)dn;
       });
       if (body_len) {
-        int32_t* e = batch_.push(EV_BODY, id);
-        e[2] = (int32_t)body_off;
-        e[3] = (int32_t)body_len;
+        write_body(batch_.next_event(), id, body_off, body_len);
       }
       pos += r.consumed;
       if (r.error != http::ParseError::None) { fail(r.error, true); break; }
       if (r.done) {
-        if (!h.discard_body) batch_.push(EV_BODY_END, id);
+        if (!h.discard_body) write_body_end(batch_.next_event(), id);
         h.phase = HttpConn::Phase::Head;
         if (h.last_request) h.input_closed = true;
       } else if (r.consumed == 0) {
@@ -215,10 +193,7 @@ void Loop::http_eof(Connection& c) {
 void Loop::http_fail(Connection& c, http::ParseError e, bool body_error, bool head_request) {
   HttpConn& h = *c.http;
   h.input_closed = true;
-  int32_t* ev = batch_.push(EV_HTTP_ERROR, id_of(c));
-  ev[2] = http::error_status(e);
-  ev[3] = (int32_t)e;
-  ev[4] = body_error ? 1 : 0;
+  write_http_error(batch_.next_event(), id_of(c), e, body_error);
   if (body_error) return;
   if (h.outstanding == 0) {
     http_answer_error(c, http::error_response(e), head_request);
@@ -232,18 +207,12 @@ void Loop::http_fail(Connection& c, http::ParseError e, bool body_error, bool he
 // here; without its body to a HEAD request) and close after it.
 void Loop::http_answer_error(Connection& c, std::string_view canned, bool head_only) {
   size_t line = canned.find("\r\n") + 2;
-  size_t end = head_only ? canned.find("\r\n\r\n") + 4 : canned.size();
+  size_t end = head_only ? http::response_head(canned).size() : canned.size();
   queue_send(c, (const uint8_t*)canned.data(), line);
   std::string_view date = http_date_field();
   queue_send(c, (const uint8_t*)date.data(), date.size());
   queue_send(c, (const uint8_t*)canned.data() + line, end - line);
   finish_then_close(c);
-}
-
-// Send what is queued, then close (lingering: FIN first, see after_queue_empty).
-void Loop::finish_then_close(Connection& c) {
-  c.close_after_send = true;
-  if (!c.send_inflight && c.queued() == 0) after_queue_empty(c);
 }
 
 // "Date: <IMF-fixdate>\r\n" for the current second, formatted once per second.
@@ -300,13 +269,13 @@ void Loop::http_timeouts(Connection& c, uint64_t now) {
   // Every state, closing ones included: output the peer does not take for
   // send_timeout ends the connection (a client that never reads).
   if (opt.send_timeout_ms && (c.send_inflight || c.queued() > 0) && now - c.send_progress_ms >= opt.send_timeout_ms) {
-    emit_simple(EV_TIMEOUT, id_of(c), TO_SEND);
+    write_timeout(late_record(), id_of(c), TO_SEND);
     begin_close(c, -ETIMEDOUT);
     return;
   }
   if (c.close_after_send || c.linger_until_ms) return;  // closing: the send stall and linger deadlines apply
-  auto answer_408 = [&](int32_t kind) {
-    emit_simple(EV_TIMEOUT, id_of(c), kind);
+  auto answer_408 = [&](TimeoutKind kind) {
+    write_timeout(late_record(), id_of(c), kind);
     h.input_closed = true;
     http_answer_error(c, http::timeout_response());
   };
@@ -318,14 +287,14 @@ void Loop::http_timeouts(Connection& c, uint64_t now) {
     } else if (!h.head_started_ms && c.inbuf.empty() && h.phase == HttpConn::Phase::Head && now - h.idle_since_ms >= opt.keep_alive_timeout_ms) {
       // keep_alive_timeout_ms 0: JS sends Connection: close on every response, so idle never lasts.
       if (opt.keep_alive_timeout_ms) {
-        emit_simple(EV_TIMEOUT, id_of(c), TO_IDLE);
+        write_timeout(late_record(), id_of(c), TO_IDLE);
         begin_close(c, 0);
       }
     }
   } else if (opt.request_timeout_ms && h.request_started_ms && now - h.request_started_ms >= opt.request_timeout_ms && !h.timeout_reported) {
     // A handler is still working: JS answers 408 if it has not started the response, else closes.
     h.timeout_reported = true;
-    emit_simple(EV_TIMEOUT, id_of(c), TO_REQUEST);
+    write_timeout(late_record(), id_of(c), TO_REQUEST);
   }
 }
 

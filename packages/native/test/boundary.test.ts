@@ -1,9 +1,10 @@
-// The two sides of the boundary agree: every constant and enum of src/batch.h
-// and every ParseError of src/http_parser.h, as g++ sees them, equals its twin
-// in lib/index.ts; and the addon's stats() returns exactly NativeStats' keys.
-// The C++ side is a small program compiled here that prints name=value lines;
-// a scan of the headers checks it prints every enum and constant of batch.h
-// and every ParseError there is.
+// The two sides of the boundary agree: every enum and constant of the batch
+// format (src/batch.h, src/event_records.h), every ParseError of
+// src/http_parser.h and every counter of src/stats.h, as g++ sees them,
+// equals its twin in lib/index.ts; and the addon's stats() returns exactly
+// NativeStats' keys. A scan of the headers lists what they declare; a small
+// program compiled here prints the value of each (so the compiler, not the
+// scan, gives the values), and every C++ enum must have a TS twin.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,65 +12,90 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  EVENT_WORDS, Ev, FIELD_WORDS, HttpFlag, OP_FLAG_RESPONSE_DONE, OUT_HEADER_WORDS, OUT_WORDS, Op, ParseError,
-  SLOT_BITS, Timeout, loadBinding, nativeStatsKeys, slotOf,
+  CloseWord, DataWord, EVENT_WORDS, Ev, FIELD_WORDS, FieldWord, HttpErrorWord, HttpFlag, OP_FLAG_RESPONSE_DONE, OUT_HEADER_WORDS,
+  OUT_WORDS, Op, OpenWord, OutHeaderWord, OutWord, ParseError, RecordWord, RequestWord, SLOT_BITS, Timeout, TimeoutWord,
+  loadBinding, nativeStatsKeys, slotOf,
 } from '../lib/index.js';
 
 const srcDir = fileURLToPath(new URL('../src', import.meta.url));
 
-// Every line is "<group>:<C++ name>=<value>"; group is the enum, or "const".
-const PRINTER = `
-#include <cstdio>
+// C++ enum → its TS twin; the C++ prefix is dropped to get the TS key.
+const ENUMS: Record<string, { prefix: string; ts: Record<string, number> }> = {
+  Ev: { prefix: 'EV_', ts: Ev },
+  HttpFlag: { prefix: 'HF_', ts: HttpFlag },
+  TimeoutKind: { prefix: 'TO_', ts: Timeout },
+  RecordWord: { prefix: 'RW_', ts: RecordWord },
+  OpenWord: { prefix: 'OPEN_', ts: OpenWord },
+  DataWord: { prefix: 'DATA_', ts: DataWord },
+  CloseWord: { prefix: 'CLOSE_', ts: CloseWord },
+  RequestWord: { prefix: 'REQ_', ts: RequestWord },
+  HttpErrorWord: { prefix: 'HE_', ts: HttpErrorWord },
+  TimeoutWord: { prefix: 'TW_', ts: TimeoutWord },
+  FieldWord: { prefix: 'FW_', ts: FieldWord },
+  OutHeaderWord: { prefix: 'OH_', ts: OutHeaderWord },
+  OutWord: { prefix: 'OW_', ts: OutWord },
+  OutOp: { prefix: 'OP_', ts: Op },
+  ParseError: { prefix: '', ts: ParseError },
+};
+// C++ constant → its TS twin.
+const CONSTANTS: Record<string, number> = {
+  kEventWords: EVENT_WORDS,
+  kFieldWords: FIELD_WORDS,
+  kOutHeaderWords: OUT_HEADER_WORDS,
+  kOutWords: OUT_WORDS,
+  kOpFlagResponseDone: OP_FLAG_RESPONSE_DONE,
+  kSlotBits: SLOT_BITS,
+  kSlotMask: slotOf(0xffffffff),
+};
+// Enums of the format headers that stay native (no TS twin), and ParseError's
+// sentinels, which never cross (checked on their own below).
+const NATIVE_ONLY = new Set(['UdOp']);
+const SENTINELS = new Set(['ParseError:None', 'ParseError:Count']);
+// The event record layouts: each lies after the type and connection words, inside one record.
+const EVENT_LAYOUTS = ['OpenWord', 'DataWord', 'CloseWord', 'RequestWord', 'HttpErrorWord', 'TimeoutWord'];
+
+interface Declared { group: string; name: string; scoped: boolean }
+
+/** Every enumerator and k-constant a header declares ("const" is the group of constants). */
+function declared(header: string): Declared[] {
+  const text = readFileSync(join(srcDir, header), 'utf8').replace(/\/\/.*$/gm, '');
+  const names: Declared[] = [];
+  for (const m of text.matchAll(/\benum\s+(class\s+)?(\w+)\s*(?::\s*\w+\s*)?\{([^}]*)\}/g)) {
+    if (NATIVE_ONLY.has(m[2]!)) continue;
+    for (const e of m[3]!.split(',')) {
+      const name = e.trim().match(/^\w+/)?.[0];
+      if (name) names.push({ group: m[2]!, name, scoped: !!m[1] });
+    }
+  }
+  for (const m of text.matchAll(/\bconstexpr\s+\w+\s+(k\w+)\s*=/g)) names.push({ group: 'const', name: m[1]!, scoped: false });
+  return names;
+}
+
+/** The batch format's declarations, ParseError from the parser's header (its other enums are the parser's own). */
+function formatDeclarations(): Declared[] {
+  return [...declared('batch.h'), ...declared('event_records.h'), ...declared('http_parser.h').filter((d) => d.group === 'ParseError')];
+}
+
+/** A program printing "<group>:<name>=<value>" for each declaration, and "stats:<key>" for each counter. */
+function printer(decls: Declared[]): string {
+  const lines = decls.map(({ group, name, scoped }) => {
+    const expr = group === 'const' ? name : scoped ? `${group}::${name}` : name;
+    return `  std::printf("%s=%lld\\n", "${group}:${name}", (long long)(${expr}));`;
+  });
+  return `#include <cstdio>
 #include "batch.h"
+#include "event_records.h"
 #include "http_parser.h"
+#include "stats.h"
 using namespace ringside;
 using http::ParseError;
-#define C(x) std::printf("const:%s=%lld\\n", #x, (long long)(x))
-#define E(e, x) std::printf("%s:%s=%lld\\n", #e, #x, (long long)(x))
-#define EC(e, x) std::printf("%s:%s=%lld\\n", #e, #x, (long long)e::x)
 int main() {
-  C(kEventWords); C(kFieldWords); C(kOutHeaderWords); C(kOutWords);
-  C(kOpFlagResponseDone); C(kSlotBits); C(kSlotMask);
-  E(Ev, EV_OPEN); E(Ev, EV_DATA); E(Ev, EV_END); E(Ev, EV_DRAIN); E(Ev, EV_CLOSE);
-  E(Ev, EV_REQUEST); E(Ev, EV_BODY); E(Ev, EV_BODY_END); E(Ev, EV_HTTP_ERROR); E(Ev, EV_TIMEOUT);
-  E(HttpFlag, HF_KEEP_ALIVE); E(HttpFlag, HF_CHUNKED); E(HttpFlag, HF_HAS_BODY);
-  E(HttpFlag, HF_EXPECT_CONTINUE); E(HttpFlag, HF_HTTP10); E(HttpFlag, HF_UPGRADE);
-  E(TimeoutKind, TO_HEADERS); E(TimeoutKind, TO_IDLE); E(TimeoutKind, TO_REQUEST); E(TimeoutKind, TO_SEND);
-  E(OutOp, OP_WRITE); E(OutOp, OP_WRITE_WANT_DRAIN); E(OutOp, OP_END); E(OutOp, OP_END_CLOSE); E(OutOp, OP_DESTROY);
-  E(OutOp, OP_PAUSE); E(OutOp, OP_RESUME); E(OutOp, OP_RESPONSE_DONE); E(OutOp, OP_DISCARD_BODY);
-  EC(ParseError, None); EC(ParseError, BadRequest); EC(ParseError, BadVersion); EC(ParseError, UriTooLong);
-  EC(ParseError, HeadTooLarge); EC(ParseError, TooManyHeaders); EC(ParseError, BodyTooLarge);
-  EC(ParseError, Smuggling); EC(ParseError, BadChunk); EC(ParseError, NotImplemented); EC(ParseError, Count);
+${lines.join('\n')}
+#define PRINT_STAT(field, key) std::printf("stats:%s\\n", key);
+  RINGSIDE_LOOP_STATS(PRINT_STAT)
   return 0;
 }
 `;
-
-// C++ enum → its TS twin; the C++ prefix is dropped to get the TS key.
-const ENUMS: { cpp: string; prefix: string; ts: Record<string, number> }[] = [
-  { cpp: 'Ev', prefix: 'EV_', ts: Ev },
-  { cpp: 'HttpFlag', prefix: 'HF_', ts: HttpFlag },
-  { cpp: 'TimeoutKind', prefix: 'TO_', ts: Timeout },
-  { cpp: 'OutOp', prefix: 'OP_', ts: Op },
-  { cpp: 'ParseError', prefix: '', ts: ParseError },
-];
-// Enums and constants of the headers that stay native (no TS twin), and
-// ParseError's sentinels, which never cross (checked on their own below).
-const NATIVE_ONLY = new Set(['UdOp']);
-const SENTINELS = new Set(['ParseError:None', 'ParseError:Count']);
-
-/** "group:name" of every enumerator and k-constant the header declares. */
-function declared(header: string): string[] {
-  const text = readFileSync(join(srcDir, header), 'utf8').replace(/\/\/.*$/gm, '');
-  const names: string[] = [];
-  for (const m of text.matchAll(/\benum\s+(?:class\s+)?(\w+)\s*(?::\s*\w+\s*)?\{([^}]*)\}/g)) {
-    if (NATIVE_ONLY.has(m[1]!)) continue;
-    for (const e of m[2]!.split(',')) {
-      const name = e.trim().match(/^\w+/)?.[0];
-      if (name) names.push(`${m[1]}:${name}`);
-    }
-  }
-  for (const m of text.matchAll(/\bconstexpr\s+\w+\s+(k\w+)\s*=/g)) names.push(`const:${m[1]}`);
-  return names;
 }
 
 function probeCompiler(): string | null {
@@ -84,15 +110,17 @@ function probeCompiler(): string | null {
 const noCompiler = probeCompiler();
 if (noCompiler) console.warn(`\n*** SKIPPING boundary constant tests: ${noCompiler}\n`);
 
-describe.skipIf(!!noCompiler)(`batch.h and http_parser.h against lib/index.ts${noCompiler ? ` (SKIPPED: ${noCompiler})` : ''}`, () => {
+describe.skipIf(!!noCompiler)(`the batch format (src/batch.h, event_records.h, http_parser.h, stats.h) against lib/index.ts${noCompiler ? ` (SKIPPED: ${noCompiler})` : ''}`, () => {
   const cpp = new Map<string, number>();
+  const stats: string[] = [];
+  const decls = formatDeclarations();
   let workDir = '';
 
   beforeAll(() => {
     workDir = mkdtempSync(join(tmpdir(), 'ringside-boundary-'));
     const source = join(workDir, 'print.cc');
     const exe = join(workDir, 'print');
-    writeFileSync(source, PRINTER);
+    writeFileSync(source, printer(decls));
     let output: string;
     try {
       execFileSync('g++', ['-std=c++20', '-Wall', '-Wextra', '-I', srcDir, source, '-o', exe], { stdio: 'pipe', timeout: 60_000 });
@@ -102,6 +130,8 @@ describe.skipIf(!!noCompiler)(`batch.h and http_parser.h against lib/index.ts${n
       throw new Error(`building or running the constant printer failed:\n${err.stderr?.toString() || err.message}${err.stdout?.toString() ?? ''}`);
     }
     for (const line of output.trim().split('\n')) {
+      const stat = line.match(/^stats:(\w+)$/);
+      if (stat) { stats.push(stat[1]!); continue; }
       const m = line.match(/^(\w+:\w+)=(-?\d+)$/);
       if (!m) throw new Error(`constant printer wrote an unexpected line: ${JSON.stringify(line)}`);
       cpp.set(m[1]!, Number(m[2]));
@@ -111,39 +141,53 @@ describe.skipIf(!!noCompiler)(`batch.h and http_parser.h against lib/index.ts${n
     if (workDir) rmSync(workDir, { recursive: true, force: true });
   });
 
-  it('the printer covers every enumerator and constant the headers declare', () => {
-    // http_parser.h: only ParseError crosses; its other enums and constants are the parser's own.
-    const parseErrors = declared('http_parser.h').filter((n) => n.startsWith('ParseError:'));
-    const inHeaders = [...declared('batch.h'), ...parseErrors].sort();
-    expect([...cpp.keys()].sort(), 'a C++ enum or constant was added or removed: add it to PRINTER and its twin to lib/index.ts').toEqual(inHeaders);
+  it('the scan finds the format and every value was printed', () => {
+    expect(decls.length, 'the header scan found nothing: has the declaration syntax changed?').toBeGreaterThan(60);
+    expect(cpp.size).toBe(decls.length);
   });
 
-  it('record sizes, flags and connection id layout match', () => {
-    expect({
-      EVENT_WORDS, FIELD_WORDS, OUT_HEADER_WORDS, OUT_WORDS, OP_FLAG_RESPONSE_DONE, SLOT_BITS,
-      slotMask: slotOf(0xffffffff),
-    }).toEqual({
-      EVENT_WORDS: cpp.get('const:kEventWords'),
-      FIELD_WORDS: cpp.get('const:kFieldWords'),
-      OUT_HEADER_WORDS: cpp.get('const:kOutHeaderWords'),
-      OUT_WORDS: cpp.get('const:kOutWords'),
-      OP_FLAG_RESPONSE_DONE: cpp.get('const:kOpFlagResponseDone'),
-      SLOT_BITS: cpp.get('const:kSlotBits'),
-      slotMask: cpp.get('const:kSlotMask'),
-    });
+  it('every C++ enum and constant has a TS twin', () => {
+    const groups = new Set(decls.map((d) => d.group));
+    groups.delete('const');
+    expect([...groups].sort(), 'an enum was added to the format: give it a TS twin in lib/index.ts and list it in ENUMS').toEqual(Object.keys(ENUMS).sort());
+    const constants = decls.filter((d) => d.group === 'const').map((d) => d.name);
+    expect(constants.sort(), 'a constant was added to the format: give it a TS twin and list it in CONSTANTS').toEqual(Object.keys(CONSTANTS).sort());
   });
 
-  for (const { cpp: name, prefix, ts } of ENUMS) {
+  it('record sizes, flags and the connection id layout match', () => {
+    const fromCpp = Object.fromEntries(Object.keys(CONSTANTS).map((k) => [k, cpp.get(`const:${k}`)]));
+    expect(CONSTANTS).toEqual(fromCpp);
+  });
+
+  for (const [name, { prefix, ts }] of Object.entries(ENUMS)) {
     it(`${name} matches its TS twin`, () => {
       const fromCpp: Record<string, number> = {};
       for (const [key, value] of cpp) {
         const [group, member] = key.split(':') as [string, string];
-        if (group === name && !SENTINELS.has(key)) fromCpp[member.slice(prefix.length)] = value;
+        if (group !== name || SENTINELS.has(key)) continue;
+        expect(member.startsWith(prefix), `${key} lacks the prefix ${prefix}`).toBe(true);
+        fromCpp[member.slice(prefix.length)] = value;
       }
       expect(Object.keys(fromCpp).length, `no ${name} values printed`).toBeGreaterThan(0);
       expect({ ...ts }).toEqual(fromCpp);
     });
   }
+
+  it('each event record layout follows the type and connection words and fits one record, words distinct', () => {
+    expect(RecordWord).toEqual({ TYPE: 0, CONN: 1 });
+    for (const name of EVENT_LAYOUTS) {
+      const words = Object.values(ENUMS[name]!.ts);
+      expect(new Set(words).size, name).toBe(words.length);
+      for (const w of words) {
+        expect(w, name).toBeGreaterThanOrEqual(2);
+        expect(w, name).toBeLessThan(EVENT_WORDS);
+      }
+    }
+    expect(Math.max(...Object.values(RequestWord)) + 1, 'EVENT_WORDS is the longest record').toBe(EVENT_WORDS);
+    expect(Object.values(FieldWord).sort()).toEqual([...Array(FIELD_WORDS).keys()]);
+    expect(Object.values(OutWord).sort()).toEqual([...Array(OUT_WORDS).keys()]);
+    expect(Object.values(OutHeaderWord).sort()).toEqual([...Array(OUT_HEADER_WORDS).keys()]);
+  });
 
   it('OP_FLAG_RESPONSE_DONE lies above every Op code', () => {
     for (const code of Object.values(Op)) expect(code & OP_FLAG_RESPONSE_DONE).toBe(0);
@@ -154,6 +198,11 @@ describe.skipIf(!!noCompiler)(`batch.h and http_parser.h against lib/index.ts${n
     expect(Object.values(ParseError).sort((a, b) => a - b)).toEqual(
       Array.from({ length: cpp.get('ParseError:Count')! - 1 }, (_, i) => i + 1),
     );
+  });
+
+  it('the counters of src/stats.h are the keys of NativeStats', () => {
+    expect(stats.length).toBeGreaterThan(0);
+    expect([...stats].sort()).toEqual([...nativeStatsKeys].sort());
   });
 });
 

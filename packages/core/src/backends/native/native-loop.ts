@@ -5,12 +5,15 @@
  * native side drains after every batch and before libuv sleeps.
  */
 import { errnoName } from './errors.js';
-import { EVENT_WORDS, Ev, OP_FLAG_RESPONSE_DONE, OUT_HEADER_WORDS, OUT_WORDS, Op, slotOf, type Binding } from '@ringside/native';
+import {
+  EVENT_WORDS, Ev, FIELD_WORDS, OP_FLAG_RESPONSE_DONE, OUT_HEADER_WORDS, OUT_WORDS, Op, OutHeaderWord, OutWord, slotOf, type Binding,
+} from '@ringside/native';
+import { OpenRecord, recordAt, recordConn, recordType } from './event-records.js';
 
 export interface LoopClient {
   /** A connection was accepted on one of this client's listeners. */
   onOpen(id: number, address: string, port: number, family: 4 | 6): void;
-  /** Any other event of a connection this client owns; `at` indexes `loop.events`. */
+  /** Any other event of a connection this client owns; `at` indexes `loop.events` (read it with event-records.ts). */
   onEvent(type: number, id: number, at: number): void;
 }
 
@@ -41,7 +44,7 @@ function tinyCapacities(): { batchEvents: number; batchData: number; batchFields
 export class NativeLoop {
   readonly events = new Int32Array(EVENT_CAPACITY * EVENT_WORDS);
   readonly eventData = Buffer.alloc(EVENT_DATA_BYTES);
-  readonly fields = new Int32Array(FIELD_CAPACITY * 4);
+  readonly fields = new Int32Array(FIELD_CAPACITY * FIELD_WORDS);
   readonly out = new Int32Array(OUT_HEADER_WORDS + OUT_RECORDS * OUT_WORDS);
   readonly outData = Buffer.alloc(OUT_DATA_BYTES);
   readonly queued = new Float64Array(MAX_CONNECTIONS);
@@ -109,8 +112,8 @@ export class NativeLoop {
     this.binding.flush();
     this.binding.shutdown();
     this.live = false;
-    this.out[0] = 0;
-    this.out[1] = 0;
+    this.out[OutHeaderWord.COUNT] = 0;
+    this.out[OutHeaderWord.BYTES] = 0;
   }
 
   listen(client: LoopClient, options: Parameters<Binding['listen']>[0]): ReturnType<Binding['listen']> {
@@ -143,18 +146,17 @@ export class NativeLoop {
     const ev = this.events;
     let thrown: { error: unknown } | null = null;
     for (let i = 0; i < count; i++) {
-      const at = i * EVENT_WORDS;
-      const type = ev[at]!;
-      const id = ev[at + 1]! >>> 0;
+      const at = recordAt(i);
+      const type = recordType(ev, at);
+      const id = recordConn(ev, at);
       const slot = slotOf(id);
       try {
         if (type === Ev.OPEN) {
-          const client = this.listeners.get(ev[at + 2]!);
+          const client = this.listeners.get(OpenRecord.listener(ev, at));
           if (!client) continue;
           this.owners[slot] = client;
           this.ownerIds[slot] = id;
-          const off = ev[at + 3]!;
-          client.onOpen(id, this.eventData.latin1Slice(off, off + ev[at + 4]!), ev[at + 5]!, ev[at + 6] as 4 | 6);
+          client.onOpen(id, OpenRecord.address(ev, at, this.eventData), OpenRecord.port(ev, at), OpenRecord.family(ev, at));
           continue;
         }
         const owner = this.owners[slot];
@@ -176,18 +178,19 @@ export class NativeLoop {
 
   private room(bytes: number): boolean {
     const out = this.out;
-    if (out[0] === 0) { out[1] = 0; this.epoch++; }
-    return out[0]! < OUT_RECORDS && out[1]! + bytes <= OUT_DATA_BYTES;
+    if (out[OutHeaderWord.COUNT] === 0) { out[OutHeaderWord.BYTES] = 0; this.epoch++; }
+    return out[OutHeaderWord.COUNT]! < OUT_RECORDS && out[OutHeaderWord.BYTES]! + bytes <= OUT_DATA_BYTES;
   }
 
+  /** The one writer of output records (src/event_records.h read_out() is its reader). */
   private record(op: number, id: number, off: number, len: number): void {
     const out = this.out;
-    const at = OUT_HEADER_WORDS + out[0]! * OUT_WORDS;
-    out[at] = op;
-    out[at + 1] = id;
-    out[at + 2] = off;
-    out[at + 3] = len;
-    out[0] = out[0]! + 1;
+    const at = OUT_HEADER_WORDS + out[OutHeaderWord.COUNT]! * OUT_WORDS;
+    out[at + OutWord.OP] = op;
+    out[at + OutWord.CONN] = id;
+    out[at + OutWord.OFF] = off;
+    out[at + OutWord.LEN] = len;
+    out[OutHeaderWord.COUNT] = out[OutHeaderWord.COUNT]! + 1;
   }
 
   /** Queue bytes for a connection, in order with everything queued before. */
@@ -199,9 +202,9 @@ export class NativeLoop {
       return;
     }
     if (!this.room(n)) { this.binding.flush(); this.room(n); }
-    const off = this.out[1]!;
+    const off = this.out[OutHeaderWord.BYTES]!;
     this.outData.set(data, off);
-    this.out[1] = off + n;
+    this.out[OutHeaderWord.BYTES] = off + n;
     this.record(wantDrain ? Op.WRITE_WANT_DRAIN : Op.WRITE, id, off, n);
   }
 
@@ -214,9 +217,9 @@ export class NativeLoop {
       return b.length;
     }
     if (!this.room(max)) { this.binding.flush(); this.room(max); }
-    const off = this.out[1]!;
+    const off = this.out[OutHeaderWord.BYTES]!;
     const n = this.outData.utf8Write(s, off);
-    this.out[1] = off + n;
+    this.out[OutHeaderWord.BYTES] = off + n;
     this.record(wantDrain ? Op.WRITE_WANT_DRAIN : Op.WRITE, id, off, n);
     return n;
   }
@@ -229,15 +232,21 @@ export class NativeLoop {
   /** RESPONSE_DONE, folded into the connection's last WRITE record when it is the newest one. */
   responseDone(id: number): void {
     const out = this.out;
-    const n = out[0]!;
+    const n = out[OutHeaderWord.COUNT]!;
     if (n > 0) {
       const at = OUT_HEADER_WORDS + (n - 1) * OUT_WORDS;
-      if (out[at + 1] === id && (out[at] === Op.WRITE || out[at] === Op.WRITE_WANT_DRAIN)) {
-        out[at] = out[at]! | OP_FLAG_RESPONSE_DONE;
+      const op = out[at + OutWord.OP];
+      if (out[at + OutWord.CONN] === id && (op === Op.WRITE || op === Op.WRITE_WANT_DRAIN)) {
+        out[at + OutWord.OP] = op | OP_FLAG_RESPONSE_DONE;
         return;
       }
     }
     this.op(id, Op.RESPONSE_DONE);
+  }
+
+  /** Whether the native side took the output area since a write at `epoch` (its bytes now count in queuedFor()). */
+  taken(epoch: number): boolean {
+    return this.epoch !== epoch || this.out[OutHeaderWord.COUNT] === 0;
   }
 
   /** Bytes queued natively for a connection (excluding what sits in the output area). */

@@ -6,6 +6,7 @@
 import { Ev, Op, type Binding } from '@ringside/native';
 import type { AddressInfo, ListenOptions, NativeDriver, TcpConnection, TcpServer, TcpServerOptions } from '../../types.js';
 import { threadLoop, type NativeLoop } from './native-loop.js';
+import { CloseRecord, DataRecord } from './event-records.js';
 import { NativeServer } from './native-server.js';
 import { errnoError } from './errors.js';
 import { listenOptions } from './listen.js';
@@ -32,7 +33,7 @@ class NativeConnection implements TcpConnection {
 
   get bufferedAmount(): number {
     const loop = this.server.nativeLoop;
-    const unflushed = this.epoch === loop.epoch && loop.out[0]! > 0 ? this.unflushed : 0;
+    const unflushed = loop.taken(this.epoch) ? 0 : this.unflushed;
     return loop.queuedFor(this.id) + unflushed;
   }
 
@@ -42,7 +43,7 @@ class NativeConnection implements TcpConnection {
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
     const before = this.bufferedAmount;
     const full = before + bytes.byteLength >= this.server.highWaterMark;
-    if (this.epoch !== loop.epoch || loop.out[0] === 0) { this.unflushed = 0; }
+    if (loop.taken(this.epoch)) this.unflushed = 0;
     loop.write(this.id, bytes, full);
     this.epoch = loop.epoch;
     this.unflushed += bytes.byteLength;
@@ -133,15 +134,9 @@ class NativeTcpServer extends NativeServer implements TcpServer {
     if (!conn) return;
     const ev = this.loop.events;
     switch (type) {
-      case Ev.DATA: {
-        const off = ev[at + 2]!;
-        const len = ev[at + 3]!;
-        // The callee owns it: copy out of the shared batch memory.
-        const chunk = Buffer.allocUnsafe(len);
-        this.loop.eventData.copy(chunk, 0, off, off + len);
-        this.deliverData(conn, chunk);
+      case Ev.DATA:
+        this.deliverData(conn, DataRecord.copy(ev, at, this.loop.eventData));
         break;
-      }
       case Ev.END:
         if (this.options.onEnd) this.options.onEnd(conn);
         else conn.end();
@@ -151,7 +146,7 @@ class NativeTcpServer extends NativeServer implements TcpServer {
         break;
       case Ev.CLOSE: {
         this.conns.delete(id);
-        const err = ev[at + 2]!;
+        const err = CloseRecord.error(ev, at);
         conn.closed = true;
         this.options.onClose?.(conn, err < 0 ? errnoError(err, 'recv') : undefined);
         this.connectionGone();
