@@ -1,9 +1,11 @@
 import type { HttpRequestHandler, RawRequest, RawResponse } from './http-types.js';
 
 /**
- * HTTP rules and constants both backends, the framework and inject() share,
+ * Constants both backends share and the 500 guard around the app's handler,
  * written once. (The native loop's twins: kOutputHighWater in
- * packages/native/src/loop_http.cc, kLingerMs in loop.cc.)
+ * packages/native/src/loop_http.cc, kLingerMs in loop_send.cc.) The other shared
+ * HTTP rules: http-framing.ts (response framing and validation),
+ * keep-alive.ts, body-reader.ts.
  */
 
 /** Bytes of unsent output past which a response's write() returns false (and native stops parsing). */
@@ -11,11 +13,6 @@ export const HTTP_HIGH_WATER_MARK = 64 * 1024;
 
 /** After our FIN, read and drop for this long before closing, so unread input never turns into an RST. */
 export const LINGER_MS = 2000;
-
-/** Status codes whose responses never carry a body (1xx, 204, 304; RFC 9110 §6.4.1). */
-export function bodyless(status: number): boolean {
-  return status === 204 || status === 304 || (status >= 100 && status < 200);
-}
 
 /**
  * Call the app's request handler. The framework answers its own errors; this

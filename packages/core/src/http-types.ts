@@ -111,7 +111,8 @@ export interface RawResponse {
   writeHead(status: number, headers: OutgoingHeaders): void;
   /** Returns false past the high-water mark; wait for onDrain. */
   write(chunk: Buffer | string): boolean;
-  end(): void;
+  /** Ends a streamed response; `trailers` follow the last chunk of a chunked one (dropped otherwise). */
+  end(trailers?: OutgoingHeaders): void;
   onDrain(cb: () => void): void;
   /** Called once when the response finished sending or the connection closed first. */
   onClose(cb: (aborted: boolean) => void): void;

@@ -1,9 +1,11 @@
 /** RawRequest over a REQUEST record: every string is built before the handler runs. */
-import { FIELD_WORDS, HttpFlag } from '@ringside/native';
+import { HttpFlag } from '@ringside/native';
 import type { IncomingHeaders, RawRequest } from '../../http-types.js';
 import type { NativeLoop } from './native-loop.js';
 import type { HttpConnection } from './http-connection.js';
 import { headerNameAt, latin1At } from './http-strings.js';
+import { FieldRecord, fieldAt } from './event-records.js';
+import { BodyReader } from '../../body-reader.js';
 
 // Repeated fields node keeps only the first of (RFC 9110 singletons).
 const SINGLETONS = new Set([
@@ -22,11 +24,9 @@ export function buildHeaders(loop: NativeLoop, first: number, count: number, pre
   const fields = loop.fields;
   const data = loop.eventData;
   for (let i = 0; i < count; i++) {
-    const f = (first + i) * FIELD_WORDS;
-    const nameOff = fields[f]!;
-    const name = headerNameAt(data, nameOff, fields[f + 1]!);
-    const valueOff = fields[f + 2]!;
-    const value = latin1At(data, valueOff, fields[f + 3]!, previous[i]);
+    const f = fieldAt(first + i);
+    const name = headerNameAt(data, FieldRecord.nameOff(fields, f), FieldRecord.nameLen(fields, f));
+    const value = latin1At(data, FieldRecord.valueOff(fields, f), FieldRecord.valueLen(fields, f), previous[i]);
     if (i < 32) previous[i] = value;
     const prev = headers[name];
     if (prev === undefined) {
@@ -40,12 +40,6 @@ export function buildHeaders(loop: NativeLoop, first: number, count: number, pre
   return headers;
 }
 
-export interface BodySink {
-  onChunk(chunk: Buffer): void;
-  onEnd(): void;
-  onError(err: Error): void;
-}
-
 export interface RequestOwner {
   pauseBody(req: NativeRequest): void;
   resumeBody(req: NativeRequest): void;
@@ -53,19 +47,16 @@ export interface RequestOwner {
   continue(req: NativeRequest): void;
 }
 
-export class NativeRequest implements RawRequest {
+export class NativeRequest extends BodyReader implements RawRequest {
   readonly httpVersion: '1.0' | '1.1';
   readonly hasBody: boolean;
   readonly expectContinue: boolean;
+  /** The client allows keep-alive (its Connection header and version). */
   readonly keepAlive: boolean;
   readonly remoteAddress: string;
   readonly remotePort: number;
-  /** Body state: chunks held until readBody, then a sink. */
-  bodyDone: boolean;
-  private held: Buffer[] | null = null;
-  private sink: BodySink | null = null;
-  private failed: Error | null = null;
-  discarded = false;
+  /** 1-based position on the connection (maxRequestsPerSocket). */
+  readonly index: number;
 
   constructor(
     readonly method: string,
@@ -76,52 +67,21 @@ export class NativeRequest implements RawRequest {
     flags: number,
     private readonly owner: RequestOwner,
   ) {
+    const hasBody = (flags & HttpFlag.HAS_BODY) !== 0;
+    super(hasBody);
+    this.hasBody = hasBody;
     this.remoteAddress = conn.remoteAddress;
     this.remotePort = conn.remotePort;
+    this.index = conn.requests;
     this.httpVersion = flags & HttpFlag.HTTP10 ? '1.0' : '1.1';
-    this.hasBody = (flags & HttpFlag.HAS_BODY) !== 0;
     this.expectContinue = (flags & HttpFlag.EXPECT_CONTINUE) !== 0;
     this.keepAlive = (flags & HttpFlag.KEEP_ALIVE) !== 0;
-    this.bodyDone = !this.hasBody;
   }
 
-  readBody(onChunk: (chunk: Buffer) => void, onEnd: () => void, onError: (err: Error) => void): void {
-    if (this.sink) throw new Error('readBody() may be called once per request');
-    this.sink = { onChunk, onEnd, onError };
-    if (this.failed) { onError(this.failed); return; }
-    if (this.expectContinue && !this.bodyDone) this.owner.continue(this);
-    const held = this.held;
-    this.held = null;
-    if (held) for (const c of held) onChunk(c);
-    if (this.bodyDone) onEnd();
+  protected startBody(): void {
+    if (this.expectContinue) this.owner.continue(this);
   }
-
-  pauseBody(): void { if (!this.bodyDone) this.owner.pauseBody(this); }
-  resumeBody(): void { if (!this.bodyDone) this.owner.resumeBody(this); }
-
-  discardBody(): void {
-    if (this.discarded) return;
-    this.discarded = true;
-    this.held = null;
-    if (!this.bodyDone) this.owner.discardBody(this);
-  }
-
-  // ---- fed by the transport ----
-  pushChunk(chunk: Buffer): void {
-    if (this.discarded) return;
-    if (this.sink) this.sink.onChunk(chunk);
-    else (this.held ??= []).push(chunk);
-  }
-
-  end(): void {
-    this.bodyDone = true;
-    if (this.sink && !this.failed) this.sink.onEnd();
-  }
-
-  fail(err: Error): void {
-    if (this.bodyDone || this.failed) return;
-    this.failed = err;
-    this.bodyDone = true;
-    this.sink?.onError(err);
-  }
+  protected pauseSource(): void { this.owner.pauseBody(this); }
+  protected resumeSource(): void { this.owner.resumeBody(this); }
+  protected discardSource(): void { this.owner.discardBody(this); }
 }

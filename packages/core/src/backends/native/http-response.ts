@@ -7,8 +7,10 @@ import type { OutgoingHeaders, RawResponse } from '../../http-types.js';
 import type { NativeRequest } from './http-request.js';
 import type { HttpConnection } from './http-connection.js';
 import { byteLengthOf } from './http-strings.js';
-import { dateHeader, renderHeaders, statusLine } from './http-serialize.js';
-import { bodyless } from '../../http-rules.js';
+import { dateHeader, statusLine } from './http-serialize.js';
+import { bodyless, scanHeaders } from '../../http-framing.js';
+import { closesConnection, connectionHeader } from '../../keep-alive.js';
+import { ResponseState } from '../../response-state.js';
 
 export interface ResponseOwner {
   /** Write to the connection (only called for the oldest response). Returns false past the high-water mark. */
@@ -57,7 +59,7 @@ function remember(status: number, headers: OutgoingHeaders, body: string, res: N
     const v = headers[k];
     if (v === undefined) continue;
     if (typeof v === 'object') return;  // arrays: not worth comparing
-    if (k.length === 10 && k.toLowerCase() === 'connection' && String(v).toLowerCase() === 'close') userKeepAlive = false;
+    if (k.length === 10 && k.toLowerCase() === 'connection' && closesConnection(String(v))) userKeepAlive = false;
     keys.push(k);
     values.push(v);
   }
@@ -74,11 +76,7 @@ function remember(status: number, headers: OutgoingHeaders, body: string, res: N
   c.bytes = bytes;
 }
 
-export class NativeResponse implements RawResponse {
-  finished = false;
-  aborted = false;
-  /** Head written (by send or writeHead). */
-  started = false;
+export class NativeResponse extends ResponseState implements RawResponse {
   keepAlive = true;
   private chunked = false;
   private noBody = false;
@@ -87,16 +85,16 @@ export class NativeResponse implements RawResponse {
   private held: (string | Uint8Array)[] | null = null;
   private heldBytes = 0;
   private drainCbs: (() => void)[] | null = null;
-  private closeCbs: ((aborted: boolean) => void)[] | null = null;
-  private closed = false;
 
-  constructor(readonly req: NativeRequest, readonly conn: HttpConnection, private readonly owner: ResponseOwner, private readonly isHeadRequest: boolean) {}
+  constructor(readonly req: NativeRequest, readonly conn: HttpConnection, private readonly owner: ResponseOwner, private readonly isHeadRequest: boolean) {
+    super();
+  }
 
   /** bodyLength: bytes; -1 streaming (length unknown); -2 HEAD without a body (headers as given). */
   private framing(status: number, headers: OutgoingHeaders, bodyLength: number): string {
-    const scan = renderHeaders(headers);
+    const scan = scanHeaders(headers, true, null);
     this.noBody = this.isHeadRequest || bodyless(status);
-    this.keepAlive = this.owner.mayKeepAlive(this) && scan.connection !== 'close';
+    this.keepAlive = this.owner.mayKeepAlive(this) && !closesConnection(scan.connection);
     let head = statusLine(status);
     if (!scan.date) head += dateHeader();
     head += scan.text;
@@ -111,15 +109,12 @@ export class NativeResponse implements RawResponse {
         this.keepAlive = false;
       }
     }
-    if (scan.connection === undefined) {
-      if (!this.keepAlive) head += 'Connection: close\r\n';
-      else if (this.req.httpVersion === '1.0') head += 'Connection: keep-alive\r\n';
-    }
+    if (scan.connection === undefined) head += connectionHeader(this.keepAlive, this.req.httpVersion);
     return head + CRLF;
   }
 
   send(status: number, headers: OutgoingHeaders, body: Buffer | string | null): void {
-    if (this.finished || this.started) throw new Error('Response already started; send() must be the only write of a response');
+    this.checkNotStarted('send');
     if (this.aborted) { this.started = this.finished = true; return; }
     // The same answer as the previous one (same status, headers, string body, framing, Date second): reuse its bytes.
     const c = lastResponse;
@@ -150,7 +145,7 @@ export class NativeResponse implements RawResponse {
   }
 
   writeHead(status: number, headers: OutgoingHeaders): void {
-    if (this.finished || this.started) throw new Error('Response already started');
+    this.checkNotStarted('writeHead');
     if (this.aborted) { this.started = true; return; }
     const head = this.framing(status, headers, -1);
     this.started = true;
@@ -158,8 +153,7 @@ export class NativeResponse implements RawResponse {
   }
 
   write(chunk: Buffer | string): boolean {
-    if (!this.started) throw new Error('write() before writeHead()');
-    if (this.finished || this.aborted) return false;
+    if (!this.mayWrite()) return false;
     const n = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
     if (this.noBody || n === 0) return true;
     if (this.chunked) {
@@ -170,21 +164,16 @@ export class NativeResponse implements RawResponse {
     return this.out(chunk, true);
   }
 
-  end(): void {
+  end(trailers?: OutgoingHeaders): void {
     if (this.finished) return;
     if (!this.started) { this.send(200, {}, null); return; }
-    if (!this.aborted && this.chunked) this.out('0\r\n\r\n', false);
+    if (!this.aborted && this.chunked) this.out(trailers === undefined ? '0\r\n\r\n' : '0\r\n' + scanHeaders(trailers, true, null).text + CRLF, false);
     this.finish();
   }
 
   onDrain(cb: () => void): void { (this.drainCbs ??= []).push(cb); }
-  onClose(cb: (aborted: boolean) => void): void {
-    if (this.closed) { cb(this.aborted); return; }
-    (this.closeCbs ??= []).push(cb);
-  }
 
-  destroy(): void {
-    if (this.closed) return;
+  protected destroyConnection(): void {
     this.owner.destroy(this);
   }
 
@@ -230,14 +219,7 @@ export class NativeResponse implements RawResponse {
     if (cbs) for (const cb of cbs) cb();
   }
 
-  /** Done (sent) or gone (aborted); runs the onClose callbacks once. */
-  close(aborted: boolean): void {
-    if (this.closed) return;
-    this.closed = true;
-    if (aborted) this.aborted = true;
+  protected override released(): void {
     this.held = null;
-    const cbs = this.closeCbs;
-    this.closeCbs = null;
-    if (cbs) for (const cb of cbs) cb(aborted);
   }
 }

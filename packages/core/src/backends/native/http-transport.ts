@@ -3,12 +3,14 @@
  * REQUEST records in batches; responses are serialized here into the shared
  * output area, in request order per connection.
  */
-import { Ev, Op, ParseError, Timeout, type Binding } from '@ringside/native';
+import { Ev, Op, Timeout, type Binding } from '@ringside/native';
 import type { HttpLimits, HttpTransport, HttpTransportOptions } from '../../http-types.js';
 import type { AddressInfo, ListenOptions, NativeDriver } from '../../types.js';
 import { errorResponse, transportErrors, type TransportError } from '../../http-errors.js';
 import { threadLoop } from './native-loop.js';
+import { DataRecord, HttpErrorRecord, RequestRecord, TimeoutRecord } from './event-records.js';
 import { HTTP_HIGH_WATER_MARK as HIGH_WATER_MARK, runHandler } from '../../http-rules.js';
+import { keepAliveAfter, limitsAllowAnother } from '../../keep-alive.js';
 import { NativeServer } from './native-server.js';
 import { buildHeaders, NativeRequest, type RequestOwner } from './http-request.js';
 import { NativeResponse, type ResponseOwner } from './http-response.js';
@@ -17,12 +19,6 @@ import { HttpConnection } from './http-connection.js';
 import { latin1At, methodAt } from './http-strings.js';
 
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
-
-// ParseError codes of the native parser → the error JS reports for a body.
-const BODY_ERRORS: Record<number, TransportError> = {
-  [ParseError.BodyTooLarge]: transportErrors.bodyTooLarge,
-  [ParseError.BadChunk]: transportErrors.badChunk,
-};
 
 class NativeHttpTransport extends NativeServer implements HttpTransport, ResponseOwner, RequestOwner {
   private readonly conns = new Map<number, HttpConnection>();
@@ -56,7 +52,8 @@ class NativeHttpTransport extends NativeServer implements HttpTransport, Respons
     this.accepted++;
     const conn = new HttpConnection(id, address, port);
     this.conns.set(id, conn);
-    if (this.closing) this.loop.op(id, Op.DESTROY);
+    // Accepted just before the listener closed: served like the others (a request may be on its way), unless idle ones are already ending.
+    if (this.closingIdle) { conn.closing = true; this.loop.op(id, Op.END_CLOSE); }
   }
 
   onEvent(type: number, id: number, at: number): void {
@@ -65,17 +62,13 @@ class NativeHttpTransport extends NativeServer implements HttpTransport, Respons
     const ev = this.loop.events;
     switch (type) {
       case Ev.REQUEST: this.onRequest(conn, at); break;
-      case Ev.BODY: {
-        const off = ev[at + 2]!;
-        const chunk = Buffer.allocUnsafe(ev[at + 3]!);
-        this.loop.eventData.copy(chunk, 0, off, off + chunk.length);
-        conn.bodyReq?.pushChunk(chunk);
+      case Ev.BODY:
+        conn.bodyReq?.pushChunk(DataRecord.copy(ev, at, this.loop.eventData));
         break;
-      }
       case Ev.BODY_END: {
         const req = conn.bodyReq;
         conn.bodyReq = null;
-        req?.end();
+        req?.endBody();
         break;
       }
       case Ev.HTTP_ERROR:
@@ -83,13 +76,13 @@ class NativeHttpTransport extends NativeServer implements HttpTransport, Respons
         // their keep-alive framing), then closes; JS only takes no more requests.
         // Body errors: this request's answer is ours, in its turn; earlier ones go out as they are.
         conn.lastRequest = true;
-        if (ev[at + 4] === 1) this.onBodyError(conn, BODY_ERRORS[ev[at + 3]!] ?? transportErrors.badRequest);
+        if (HttpErrorRecord.inBody(ev, at)) this.onBodyError(conn, HttpErrorRecord.answer(ev, at));
         break;
       case Ev.DRAIN:
         conn.queue[0]?.emitDrain();
         break;
       case Ev.TIMEOUT:
-        if (ev[at + 2] === Timeout.REQUEST) this.onRequestTimeout(conn);
+        if (TimeoutRecord.kind(ev, at) === Timeout.REQUEST) this.onRequestTimeout(conn);
         break;
       case Ev.CLOSE: this.onClose(conn); break;
     }
@@ -98,22 +91,17 @@ class NativeHttpTransport extends NativeServer implements HttpTransport, Respons
   private onRequest(conn: HttpConnection, at: number): void {
     const ev = this.loop.events;
     const data = this.loop.eventData;
-    const mOff = ev[at + 2]!;
-    const method = methodAt(data, mOff, ev[at + 3]!);
-    const uOff = ev[at + 4]!;
-    const url = latin1At(data, uOff, ev[at + 5]!, conn.lastUrl);
+    const method = methodAt(data, RequestRecord.methodOff(ev, at), RequestRecord.methodLen(ev, at));
+    const url = latin1At(data, RequestRecord.targetOff(ev, at), RequestRecord.targetLen(ev, at), conn.lastUrl);
     conn.lastUrl = url;
-    const headers = buildHeaders(this.loop, ev[at + 6]!, ev[at + 7]!, conn.lastValues);
-    const lo = ev[at + 9]! >>> 0;
-    const hi = ev[at + 10]!;
-    const contentLength = hi < 0 ? -1 : hi * 4294967296 + lo;
+    const headers = buildHeaders(this.loop, RequestRecord.firstField(ev, at), RequestRecord.fieldCount(ev, at), conn.lastValues);
+    const contentLength = RequestRecord.contentLength(ev, at);
     // Requests pipelined behind the connection's last one are never answered: do not run them.
     if (conn.lastRequest) return;
-    const req = new NativeRequest(method, url, headers, conn, contentLength, ev[at + 8]!, this);
-    const res = new NativeResponse(req, conn, this, method === 'HEAD');
     conn.requests++;
-    const max = this.limits.maxRequestsPerSocket;
-    if (!req.keepAlive || this.limits.keepAliveTimeout === 0 || (max !== 0 && conn.requests >= max)) conn.lastRequest = true;
+    const req = new NativeRequest(method, url, headers, conn, contentLength, RequestRecord.flags(ev, at), this);
+    const res = new NativeResponse(req, conn, this, method === 'HEAD');
+    if (!req.keepAlive || !limitsAllowAnother(this.limits, req.index)) conn.lastRequest = true;
     conn.queue.push(res);
     if (req.hasBody) conn.bodyReq = req;
     runHandler(this.options.onRequest, req, res);
@@ -124,7 +112,7 @@ class NativeHttpTransport extends NativeServer implements HttpTransport, Respons
     conn.bodyReq = null;
     if (!req) { this.loop.op(conn.id, Op.END_CLOSE); return; }
     const err = Object.assign(new Error(e.message), { statusCode: e.status, code: e.code });
-    req.fail(err);
+    req.failBody(err);
     const res = conn.queue.find((r) => r.req === req);
     if (res && !res.started) this.answerAndClose(conn, res, e);
     else this.loop.op(conn.id, Op.END_CLOSE);
@@ -145,7 +133,7 @@ class NativeHttpTransport extends NativeServer implements HttpTransport, Respons
   private onClose(conn: HttpConnection): void {
     conn.closed = true;
     this.conns.delete(conn.id);
-    conn.bodyReq?.fail(Object.assign(new Error('Connection closed before the body was complete'), { code: 'ECONNRESET' }));
+    conn.bodyReq?.failBody(Object.assign(new Error('Connection closed before the body was complete'), { code: 'ECONNRESET' }));
     conn.bodyReq = null;
     for (const r of conn.queue) r.close(true);
     conn.queue.length = 0;
@@ -155,18 +143,15 @@ class NativeHttpTransport extends NativeServer implements HttpTransport, Respons
   // ---- ResponseOwner -----------------------------------------------------------
 
   mayKeepAlive(res: NativeResponse): boolean {
-    const conn = res.conn;
     const req = res.req;
-    const max = this.limits.maxRequestsPerSocket;
-    return req.keepAlive && !conn.closing && !this.closing && this.limits.keepAliveTimeout > 0 &&
-      (max === 0 || conn.requests < max) && (req.bodyDone || req.discarded);
+    return keepAliveAfter(this.limits, req.index, req.keepAlive, res.conn.closing || this.closing, req.bodyDone || req.discarded);
   }
 
   output(res: NativeResponse, data: string | Uint8Array, wantDrain: boolean): boolean {
     const conn = res.conn;
     if (conn.closed) return false;
     const loop = this.loop;
-    if (conn.epoch !== loop.epoch || loop.out[0] === 0) conn.unflushed = 0;
+    if (loop.taken(conn.epoch)) conn.unflushed = 0;
     const n = typeof data === 'string' ? loop.writeString(conn.id, data, false) : (loop.write(conn.id, data, false), data.byteLength);
     conn.epoch = loop.epoch;
     conn.unflushed += n;
@@ -197,7 +182,8 @@ class NativeHttpTransport extends NativeServer implements HttpTransport, Respons
         if (!head.finished) break;
       }
     }
-    if (this.closing && conn.queue.length === 0 && !conn.closing) {
+    // A response begun before close() kept the connection alive: it is idle now, and waits out the idle grace like the others.
+    if (this.closingIdle && conn.queue.length === 0 && !conn.closing) {
       conn.closing = true;
       this.loop.op(conn.id, Op.END_CLOSE);
     }
@@ -239,7 +225,7 @@ class NativeHttpTransport extends NativeServer implements HttpTransport, Respons
   protected beginClose(): void {
     for (const c of this.conns.values()) {
       // Idle keep-alive connections close now; busy ones after their last response.
-      if (c.queue.length === 0) {
+      if (c.queue.length === 0 && !c.closing) {
         c.closing = true;
         this.loop.op(c.id, Op.END_CLOSE);
       }

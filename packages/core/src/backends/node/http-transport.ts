@@ -11,10 +11,13 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type net from 'node:net';
 import type { HttpLimits, HttpTransport, HttpTransportOptions, IncomingHeaders, OutgoingHeaders, RawRequest, RawResponse } from '../../http-types.js';
 import type { AddressInfo, ListenOptions, ServerStats } from '../../types.js';
-import { NodeServer, kernelBytes, nodeStats, sentBytes } from './server-common.js';
+import { NodeServer, kernelBytes, nodeStats, peerAddress, sentBytes } from './server-common.js';
 import { acceptAnyMinorVersion } from './lenient-version.js';
-import { validateResponse } from '../../http-validate.js';
-import { bodyless, HTTP_HIGH_WATER_MARK as HIGH_WATER_MARK, LINGER_MS, runHandler } from '../../http-rules.js';
+import { bodyless, checkStatus, scanHeaders, validateResponse } from '../../http-framing.js';
+import { HTTP_HIGH_WATER_MARK as HIGH_WATER_MARK, LINGER_MS, runHandler } from '../../http-rules.js';
+import { BodyReader } from '../../body-reader.js';
+import { ResponseState } from '../../response-state.js';
+import { keepAliveAfter, limitsAllowAnother } from '../../keep-alive.js';
 import { errorResponse, transportErrors, type TransportError } from '../../http-errors.js';
 
 /**
@@ -64,6 +67,9 @@ const ABSOLUTE_TARGET = /^https?:\/\/[^/?#@]/i;
 /** Per-connection state. */
 interface Conn {
   readonly socket: net.Socket;
+  /** The peer, read once per connection. */
+  readonly remoteAddress: string;
+  readonly remotePort: number;
   /** Requests seen (for maxRequestsPerSocket). */
   requests: number;
   /** No further request is served; the connection closes after the current response. */
@@ -85,7 +91,10 @@ interface Conn {
 const kConn = Symbol('ringside.conn');
 type TrackedSocket = net.Socket & { [kConn]?: Conn };
 
-class NodeRequest implements RawRequest {
+const kReq = Symbol('ringside.request');
+type TrackedMessage = IncomingMessage & { [kReq]?: NodeRequest };
+
+class NodeRequest extends BodyReader implements RawRequest {
   readonly method: string;
   readonly url: string;
   readonly httpVersion: '1.0' | '1.1';
@@ -94,28 +103,26 @@ class NodeRequest implements RawRequest {
   readonly remotePort: number;
   readonly contentLength: number;
   readonly hasBody: boolean;
-  /** The body arrived whole (or there is none), or it failed. */
-  bodyDone: boolean;
-  discarded = false;
   res: NodeResponse | null = null;
   /** 1-based position on the connection (maxRequestsPerSocket). */
   readonly index: number;
   private received = 0;
   private listening = false;
-  private sink: { onChunk(c: Buffer): void; onEnd(): void; onError(e: Error): void } | null = null;
-  private failed: Error | null = null;
 
   constructor(readonly raw: IncomingMessage, readonly conn: Conn, private readonly owner: NodeHttpTransport, readonly expectContinue: boolean) {
+    const headers = raw.headers as IncomingHeaders;
+    const cl = headers['content-length'];
+    const contentLength = cl === undefined ? -1 : Number(cl);
+    const hasBody = contentLength > 0 || headers['transfer-encoding'] !== undefined;
+    super(hasBody);
+    this.contentLength = contentLength;
+    this.hasBody = hasBody;
     this.method = raw.method ?? 'GET';
     this.url = raw.url ?? '/';
     this.httpVersion = raw.httpVersion === '1.0' ? '1.0' : '1.1';
-    this.headers = raw.headers as IncomingHeaders;
-    this.remoteAddress = conn.socket.remoteAddress ?? '';
-    this.remotePort = conn.socket.remotePort ?? 0;
-    const cl = raw.headers['content-length'];
-    this.contentLength = cl === undefined ? -1 : Number(cl);
-    this.hasBody = this.contentLength > 0 || raw.headers['transfer-encoding'] !== undefined;
-    this.bodyDone = !this.hasBody;
+    this.headers = headers;
+    this.remoteAddress = conn.remoteAddress;
+    this.remotePort = conn.remotePort;
     this.index = conn.requests;
   }
 
@@ -124,100 +131,120 @@ class NodeRequest implements RawRequest {
     return this.bodyDone || this.raw.complete;
   }
 
-  readBody(onChunk: (chunk: Buffer) => void, onEnd: () => void, onError: (err: Error) => void): void {
-    if (this.sink) throw new Error('readBody() may be called once per request');
-    this.sink = { onChunk, onEnd, onError };
-    if (this.failed) { onError(this.failed); return; }
-    if (!this.hasBody) { onEnd(); return; }
-    if (this.expectContinue && !this.complete) this.owner.sendContinue(this);
+  protected startBody(): void {
+    if (this.expectContinue && !this.raw.complete) this.owner.sendContinue(this);
     this.listen();
   }
 
-  pauseBody(): void {
-    if (!this.bodyDone && !this.discarded) this.raw.pause();
-  }
+  protected pauseSource(): void { this.raw.pause(); }
+  protected resumeSource(): void { this.raw.resume(); }
 
-  resumeBody(): void {
-    if (!this.bodyDone && !this.discarded) this.raw.resume();
-  }
-
-  discardBody(): void {
-    if (this.discarded) return;
-    this.discarded = true;
-    if (!this.hasBody || this.bodyDone) return;
+  protected discardSource(): void {
     // Still counted against bodyLimit: a large discarded body closes the connection.
     this.listen();
     this.raw.resume();
   }
 
+  protected override bodyFailed(): void {
+    this.raw.resume(); // drop the rest
+  }
+
+  /** Listeners shared by every request (no closure per request); they find it under kReq. */
   private listen(): void {
     if (this.listening) return;
     this.listening = true;
-    const raw = this.raw;
-    raw.on('data', (chunk: Buffer) => {
-      if (this.failed) return;
-      this.received += chunk.length;
-      if (this.received > this.owner.limits.bodyLimit) {
-        if (this.discarded) this.owner.discardedTooLarge(this);
-        else this.owner.bodyTooLarge(this);
-        return;
-      }
-      // node's parser copies body bytes: the chunk is the callee's.
-      if (!this.discarded) this.sink?.onChunk(chunk);
-    });
-    raw.on('end', () => {
-      if (this.failed) return;
-      this.bodyDone = true;
-      this.owner.bodyEnded(this);
-      if (!this.discarded) this.sink?.onEnd();
-    });
+    const raw = this.raw as TrackedMessage;
+    raw[kReq] = this;
+    raw.on('data', onBodyData);
+    raw.on('end', onBodyEnd);
     // node emits 'error' (ECONNRESET 'aborted') when the connection goes mid-body.
-    raw.on('error', (err) => this.fail(err));
+    raw.on('error', onBodyError);
   }
 
-  fail(err: Error): void {
-    if (this.bodyDone || this.failed) return;
-    this.failed = err;
-    this.bodyDone = true;
-    this.raw.resume(); // drop the rest
-    if (!this.discarded) this.sink?.onError(err);
+  bodyData(chunk: Buffer): void {
+    if (this.bodyDone) return;
+    this.received += chunk.length;
+    if (this.received > this.owner.limits.bodyLimit) {
+      if (this.discarded) this.owner.discardedTooLarge(this);
+      else this.owner.bodyTooLarge(this);
+      return;
+    }
+    // node's parser copies body bytes: the chunk is the callee's.
+    this.pushChunk(chunk);
+  }
+
+  bodyEnd(): void {
+    if (this.bodyDone) return;
+    this.owner.bodyEnded(this);
+    this.endBody();
   }
 }
 
-class NodeResponse implements RawResponse {
-  finished = false;
-  aborted = false;
-  /** Head written (send or writeHead), by the app or by the transport. */
-  started = false;
-  closed = false;
-  readonly startedAt = Date.now();
-  private closeCbs: ((aborted: boolean) => void)[] | null = null;
+function onBodyData(this: TrackedMessage, chunk: Buffer): void { this[kReq]!.bodyData(chunk); }
+function onBodyEnd(this: TrackedMessage): void { this[kReq]!.bodyEnd(); }
+function onBodyError(this: TrackedMessage, err: Error): void { this[kReq]!.failBody(err); }
+/** 'finish' of a ServerResponse: its NodeResponse is found on the connection (no property or closure per response). */
+function onResponseFinish(this: ServerResponse): void {
+  const conn = (this.req.socket as TrackedSocket | null)?.[kConn];
+  const live = conn?.live;
+  if (!live) return;
+  for (let i = 0; i < live.length; i++) {
+    const r = live[i]!;
+    if (r.raw === this) { r.owner.responseClosed(r, false); return; }
+  }
+}
 
-  constructor(readonly raw: ServerResponse, readonly req: NodeRequest, private readonly owner: NodeHttpTransport) {
-    raw.on('finish', () => this.owner.responseClosed(this, false));
-    raw.on('close', () => this.owner.responseClosed(this, !raw.writableFinished));
+class NodeResponse extends ResponseState implements RawResponse {
+  readonly startedAt = Date.now();
+  /** A 'finish' listener is on raw. Only when someone waits for this response (see watch()). */
+  private watching = false;
+
+  constructor(readonly raw: ServerResponse, readonly req: NodeRequest, readonly owner: NodeHttpTransport) {
+    super();
+  }
+
+  /**
+   * Be told when this response is out. Most responses are never watched: no
+   * one waits for them, and the transport closes them when it next looks at
+   * the connection (settle()). A connection that goes first closes its
+   * responses itself (onConnClose): no 'close' listener either.
+   */
+  watch(): void {
+    if (this.watching || this.closed) return;
+    this.watching = true;
+    if (this.raw.writableFinished) this.owner.responseClosed(this, false);
+    else this.raw.on('finish', onResponseFinish);
+  }
+
+  override onClose(cb: (aborted: boolean) => void): void {
+    super.onClose(cb);
+    this.watch();
   }
 
   send(status: number, headers: OutgoingHeaders, body: Buffer | string | null): void {
-    if (this.finished || this.started) throw new Error('Response already started; send() must be the only write of a response');
-    if (!this.aborted) validateResponse(status, headers);
+    this.checkNotStarted('send');
+    if (this.aborted) {
+      this.started = this.finished = true;
+      return;
+    }
+    // Checked and flattened in one pass: node renders a flat list much faster than a copy of the object.
+    checkStatus(status);
+    const pairs: unknown[] = [];
+    const scan = scanHeaders(headers, false, pairs);
+    const withBody = body !== null && !bodyless(status);
+    if (withBody && !scan.contentLength) pairs.push('content-length', typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
     this.started = true;
     this.finished = true;
-    if (this.aborted) return;
     const raw = this.raw;
-    let out = headers;
-    if (body !== null && !bodyless(status) && !hasHeader(headers, 'content-length')) {
-      out = { ...headers, 'content-length': typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength };
-    }
     this.owner.prepare(this);
-    raw.writeHead(status, out as http.OutgoingHttpHeaders);
+    raw.writeHead(status, pairs as unknown as http.OutgoingHttpHeaders);
     // node drops the body of HEAD, 1xx, 204 and 304 responses itself.
-    if (body === null || bodyless(status)) raw.end();
-    else raw.end(body);
+    if (withBody) raw.end(body);
+    else raw.end();
   }
 
   writeHead(status: number, headers: OutgoingHeaders): void {
-    if (this.finished || this.started) throw new Error('Response already started');
+    this.checkNotStarted('writeHead');
     if (!this.aborted) validateResponse(status, headers);
     this.started = true;
     if (this.aborted) return;
@@ -231,14 +258,15 @@ class NodeResponse implements RawResponse {
   }
 
   write(chunk: Buffer | string): boolean {
-    if (!this.started) throw new Error('write() before writeHead()');
-    if (this.finished || this.aborted) return false;
+    if (!this.mayWrite()) return false;
     return this.raw.write(chunk);
   }
 
-  end(): void {
+  end(trailers?: OutgoingHeaders): void {
     if (this.finished) return;
     if (!this.started) { this.send(200, {}, null); return; }
+    // node sends trailers only on a chunked response, as the native transport.
+    if (trailers !== undefined && !this.aborted) this.raw.addTrailers(trailers as http.OutgoingHttpHeaders);
     this.finished = true;
     if (!this.aborted) this.raw.end();
   }
@@ -247,24 +275,8 @@ class NodeResponse implements RawResponse {
     this.raw.once('drain', cb);
   }
 
-  onClose(cb: (aborted: boolean) => void): void {
-    if (this.closed) { cb(this.aborted); return; }
-    (this.closeCbs ??= []).push(cb);
-  }
-
-  destroy(): void {
-    if (this.closed) return;
+  protected destroyConnection(): void {
     this.owner.destroyConn(this.req.conn);
-  }
-
-  /** Done (sent) or gone (aborted); runs the onClose callbacks once. */
-  close(aborted: boolean): void {
-    if (this.closed) return;
-    this.closed = true;
-    if (aborted) this.aborted = true;
-    const cbs = this.closeCbs;
-    this.closeCbs = null;
-    if (cbs) for (const cb of cbs) cb(aborted);
   }
 }
 
@@ -311,6 +323,8 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
     this.httpServer.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => this.onRequest(req, res, true));
     this.httpServer.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => this.onRequest(req, res, false));
     this.httpServer.on('clientError', (err: Error, socket: net.Socket) => this.onClientError(err, socket));
+    // node:http's close() also closes idle connections at once; the lifecycle decides when (close() option idleGrace).
+    this.httpServer.closeIdleConnections = () => {};
   }
 
   protected get openCount(): number {
@@ -332,7 +346,7 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
   // ---- connections -------------------------------------------------------------
 
   private onConnection(socket: TrackedSocket): void {
-    const conn: Conn = { socket, requests: 0, closing: false, live: [], bodyReq: null, pendingAnswer: null, errored: false, lingering: false, sentMark: 0, stalledSince: 0 };
+    const conn: Conn = { socket, remoteAddress: peerAddress(socket), remotePort: socket.remotePort ?? 0, requests: 0, closing: false, live: [], bodyReq: null, pendingAnswer: null, errored: false, lingering: false, sentMark: 0, stalledSince: 0 };
     socket[kConn] = conn;
     if (!acceptAnyMinorVersion(this.httpServer, socket, this.limits.maxHeaderSize) && !lenientVersionWarned) {
       lenientVersionWarned = true;
@@ -344,8 +358,8 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
     socket.destroySoon = () => { this.lingerClose(conn); };
     socket.on('close', () => this.onConnClose(conn));
     // The peer half-closed: what is in flight is answered, then the connection closes (httpAllowHalfOpen).
-    socket.on('end', () => { conn.closing = true; });
-    if (this.closing) this.lingerClose(conn);
+    socket.on('end', () => { conn.closing = true; this.liveSettled(conn); });
+    if (this.closingIdle) this.lingerClose(conn);
   }
 
   private onConnClose(conn: Conn): void {
@@ -353,8 +367,9 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
     conn.closing = true;
     this.counters.bytesRead += conn.socket.bytesRead;
     this.counters.bytesWritten += sentBytes(conn.socket);
-    conn.bodyReq?.fail(Object.assign(new Error('Connection closed before the body was complete'), { code: 'ECONNRESET' }));
+    conn.bodyReq?.failBody(Object.assign(new Error('Connection closed before the body was complete'), { code: 'ECONNRESET' }));
     conn.bodyReq = null;
+    this.settle(conn);
     for (const r of conn.live.splice(0)) r.close(true);
     if (this.closing) this.connectionGone();
   }
@@ -391,7 +406,7 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
     conn.closing = true;
     // llhttp refuses bytes after a request that closes the connection: answer what is in flight, then close.
     if (err.code === 'HPE_CLOSED_CONNECTION') {
-      if (conn.live.length === 0) this.lingerClose(conn);
+      if (this.liveSettled(conn)) this.lingerClose(conn);
       return;
     }
     const e = parseErrorAnswer(err);
@@ -400,10 +415,10 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
     const req = conn.bodyReq?.raw.complete ? null : conn.bodyReq;
     if (req) conn.bodyReq = null;
     const r = req?.res ?? null;
-    req?.fail(codedError(e));
+    req?.failBody(codedError(e));
     if (r?.started) {
       // The app answered: that answer goes out, then the connection closes.
-      if (conn.live.length === 0) this.lingerClose(conn);
+      if (this.liveSettled(conn)) this.lingerClose(conn);
       return;
     }
     if (r) this.dropFrom(r);
@@ -430,7 +445,20 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
   private answerLater(conn: Conn, e: TransportError, head: boolean): void {
     conn.closing = true;
     conn.pendingAnswer = { e, head };
-    if (conn.live.length === 0) this.lingerClose(conn);
+    if (this.liveSettled(conn)) this.lingerClose(conn);
+  }
+
+  /** Close the responses that went out unwatched (they leave in order: the leading ones). */
+  private settle(conn: Conn): void {
+    const live = conn.live;
+    while (live.length > 0 && live[0]!.raw.writableFinished) live.shift()!.close(false);
+  }
+
+  /** settle(), then watch what is still in flight (the transport now waits for it); true when nothing is. */
+  private liveSettled(conn: Conn): boolean {
+    this.settle(conn);
+    for (const r of conn.live) r.watch();
+    return conn.live.length === 0;
   }
 
   // ---- requests ------------------------------------------------------------------
@@ -449,12 +477,14 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
       this.answerLater(conn, refusal, raw.method === 'HEAD');
       return;
     }
-    const max = this.limits.maxRequestsPerSocket;
-    if (max > 0 && conn.requests >= max) conn.closing = true; // the last one this connection serves
+    // The last one this connection serves (the client's wish, or the limits).
+    if (!res.shouldKeepAlive || !limitsAllowAnother(this.limits, conn.requests)) conn.closing = true;
     const req = new NodeRequest(raw, conn, this, expectContinue);
     const r = new NodeResponse(res, req, this);
     req.res = r;
+    this.settle(conn);
     conn.live.push(r);
+    if (conn.closing || this.closingIdle) r.watch();
     if (!req.bodyDone) conn.bodyReq = req;
     runHandler(this.options.onRequest, req, r);
   }
@@ -502,10 +532,10 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
     const conn = req.conn;
     conn.closing = true;
     if (conn.bodyReq === req) conn.bodyReq = null;
-    req.fail(codedError(transportErrors.bodyTooLarge));
+    req.failBody(codedError(transportErrors.bodyTooLarge));
     const r = req.res;
     if (r && !r.started) this.answerAndClose(r, transportErrors.bodyTooLarge);
-    else if (conn.live.length === 0) this.lingerClose(conn);
+    else if (this.liveSettled(conn)) this.lingerClose(conn);
     // else: the app's answer goes out, then prepare()/responseClosed() close.
   }
 
@@ -514,9 +544,9 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
     const conn = req.conn;
     conn.closing = true;
     if (conn.bodyReq === req) conn.bodyReq = null;
-    req.fail(codedError(transportErrors.bodyTooLarge));
+    req.failBody(codedError(transportErrors.bodyTooLarge));
     const r = req.res;
-    if (!r || r.closed) this.lingerClose(conn);
+    if (!r || this.liveSettled(conn) || r.closed) this.lingerClose(conn);
     // else: prepare() has not run yet (it will close), or responseClosed() closes.
   }
 
@@ -534,25 +564,27 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
   prepare(r: NodeResponse): void {
     const req = r.req;
     const conn = req.conn;
-    const max = this.limits.maxRequestsPerSocket;
     // A close decided later on the connection applies after its last response, not before earlier ones.
     const closingHere = (conn.closing || this.closing) && conn.live[conn.live.length - 1] === r;
-    const keepAlive = !closingHere && this.limits.keepAliveTimeout > 0 &&
-      (max === 0 || req.index < max) && (req.complete || req.discarded);
-    if (!keepAlive) {
+    if (!keepAliveAfter(this.limits, req.index, r.raw.shouldKeepAlive, closingHere, req.complete || req.discarded)) {
       conn.closing = true;
       r.raw.shouldKeepAlive = false;
+      r.watch();
     }
   }
 
   responseClosed(r: NodeResponse, aborted: boolean): void {
     if (r.closed) return;
     const conn = r.req.conn;
-    const i = conn.live.indexOf(r);
-    if (i >= 0) conn.live.splice(i, 1);
+    const live = conn.live;
+    if (live[0] === r) live.shift();
+    else {
+      const i = live.indexOf(r);
+      if (i >= 0) live.splice(i, 1);
+    }
     r.close(aborted);
     // Closing: a kept-alive connection goes once its last response is out.
-    if ((this.closing || conn.closing) && conn.live.length === 0 && !aborted) this.lingerClose(conn);
+    if ((this.closingIdle || conn.closing) && conn.live.length === 0 && !aborted) this.lingerClose(conn);
   }
 
   /** One pass over the connections for requestTimeout and sendTimeout (destroys and answers close asynchronously). */
@@ -592,12 +624,13 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
 
   /** requestTimeout also covers the handler: node only times the receiving of a request. */
   private checkRequestTimeout(conn: Conn, now: number, limit: number): void {
+    this.settle(conn);
     const r = conn.live[0];
     if (!r || r.finished || now - r.startedAt <= limit) return;
     const req = r.req;
     if (conn.bodyReq === req) {
       conn.bodyReq = null;
-      req.fail(codedError(transportErrors.requestTimeout));
+      req.failBody(codedError(transportErrors.requestTimeout));
     }
     if (!r.started) this.answerAndClose(r, transportErrors.requestTimeout);
     else this.destroyConn(conn);
@@ -613,7 +646,7 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
 
   protected beginClose(): void {
     // Idle keep-alive connections (and half-sent heads) close now; busy ones after their last response.
-    for (const c of this.conns) if (c.live.length === 0) this.lingerClose(c);
+    for (const c of this.conns) if (this.liveSettled(c)) this.lingerClose(c);
   }
 
 
@@ -625,11 +658,6 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
     return nodeStats(this.counters, Array.from(this.conns, (c) => c.socket), this.conns.size);
   }
 
-}
-
-function hasHeader(headers: OutgoingHeaders, lower: string): boolean {
-  for (const name in headers) if (name.length === lower.length && name.toLowerCase() === lower) return true;
-  return false;
 }
 
 export function createNodeHttpTransport(options: HttpTransportOptions, limits: HttpLimits, reason: string): HttpTransport {

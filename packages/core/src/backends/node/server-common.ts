@@ -24,6 +24,15 @@ export async function listenServer(server: net.Server, options: ListenOptions): 
   return { address: a.address, port: a.port, family: a.family === 'IPv6' || (a.family as unknown) === 6 ? 'IPv6' : 'IPv4' };
 }
 
+// An IPv4-mapped IPv6 address (an IPv4 peer on a dual-stack socket).
+const MAPPED_V4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i;
+
+/** The peer's address as the native backends report it: '127.0.0.1', not '::ffff:127.0.0.1', for an IPv4 peer. */
+export function peerAddress(socket: net.Socket): string {
+  const address = socket.remoteAddress ?? '';
+  return MAPPED_V4.exec(address)?.[1] ?? address;
+}
+
 /** Bytes handed to the kernel: node's bytesWritten also counts what is still queued. */
 export function sentBytes(socket: net.Socket): number {
   return Math.max(0, socket.bytesWritten - (socket.destroyed ? 0 : socket.writableLength));

@@ -5,7 +5,7 @@
  */
 import net from 'node:net';
 import type { AddressInfo, ListenOptions, ServerStats, TcpConnection, TcpServer, TcpServerOptions } from '../../types.js';
-import { NodeServer, nodeStats, sentBytes } from './server-common.js';
+import { NodeServer, nodeStats, peerAddress, sentBytes } from './server-common.js';
 
 const DEFAULT_HWM = 64 * 1024;
 
@@ -19,9 +19,9 @@ class NodeConnection implements TcpConnection {
 
   constructor(readonly id: number, readonly socket: net.Socket) {
     // Read now: node forgets the peer once the socket is destroyed.
-    this.remoteAddress = socket.remoteAddress ?? '';
+    this.remoteAddress = peerAddress(socket);
     this.remotePort = socket.remotePort ?? 0;
-    this.remoteFamily = socket.remoteFamily === 'IPv6' ? 'IPv6' : 'IPv4';
+    this.remoteFamily = socket.remoteFamily === 'IPv6' && this.remoteAddress.includes(':') ? 'IPv6' : 'IPv4';
   }
 
   get bufferedAmount(): number {
