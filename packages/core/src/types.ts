@@ -32,8 +32,16 @@ export interface AddressInfo {
 export interface CloseOptions {
   /** Destroy open connections at once instead of waiting for them to end. */
   force?: boolean;
-  /** Graceful close: after this many ms, destroy what is still open. Default: wait forever. */
+  /** Graceful close: after this many ms, destroy what is still open (the hard deadline). Default: wait forever. */
   timeout?: number;
+  /**
+   * HTTP: keep idle keep-alive connections open this many ms after close()
+   * begins; a request arriving on one meanwhile is served with
+   * `Connection: close`. Behind a balancer, set it above the balancer's upstream
+   * keep-alive timeout, so the balancer closes them first and never sends a
+   * request on a connection that is closing. Default 0: idle connections close at once.
+   */
+  idleGrace?: number;
 }
 
 export interface ServerStats {

@@ -1,4 +1,4 @@
-// runWorkers: several native loops (one per thread, io_uring or epoll) share a port with SO_REUSEPORT.
+// runWorkers: several native loops (one per thread, io_uring or epoll) share a port with SO_REUSEPORT; the pool restarts a crashed worker.
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +12,7 @@ const drivers = [
 
 describe.each(drivers)('runWorkers on $backend', ({ backend, why }) => {
   if (why) console.warn(`\n*** workers test on ${backend} SKIPPED: ${why}\n`);
-  it.skipIf(!!why)(`two loops on one port both serve connections${why ? ` (SKIPPED: ${why})` : ''}`, async () => {
+  it.skipIf(!!why)(`two loops on one port both serve connections; a crashed worker is restarted${why ? ` (SKIPPED: ${why})` : ''}`, async () => {
     // A port the kernel says is free (a fixed or random one may be some client's ephemeral port).
     const port = await new Promise<number>((resolve) => {
       const probe = net.createServer().listen(0, '127.0.0.1', () => {
@@ -21,8 +21,10 @@ describe.each(drivers)('runWorkers on $backend', ({ backend, why }) => {
       });
     });
     const child = spawn(process.execPath, [fileURLToPath(new URL('./fixtures/workers-server.mjs', import.meta.url))], {
-      env: { ...process.env, PORT: String(port), WORKERS_BACKEND: backend }, stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, PORT: String(port), WORKERS_BACKEND: backend }, stdio: ['ignore', 'pipe', 'pipe'],
     });
+    let stderr = '';
+    child.stderr.on('data', (d) => { stderr += d; });
     try {
       const started = await new Promise<{ count: number }>((resolve, reject) => {
         child.stdout.once('data', (d) => resolve(JSON.parse(String(d))));
@@ -40,6 +42,19 @@ describe.each(drivers)('runWorkers on $backend', ({ backend, why }) => {
         } catch { await new Promise((r) => setTimeout(r, 20)); }
       }
       expect([...seen].sort()).toEqual(['0', '1']);
+      // A worker that dies is restarted (after 100 ms for a first crash) and serves again.
+      const answeredBy = async (path: string, want: string): Promise<void> => {
+        for (const end = Date.now() + 15_000; Date.now() < end;) {
+          const r = await fetch(`http://127.0.0.1:${port}${path}`, { headers: { connection: 'close' } }).then((x) => x.text(), () => null);
+          if (r === want) return;
+          await new Promise((res) => setTimeout(res, 10));
+        }
+        throw new Error(`loop ${want} did not answer ${path} within 15 s; stderr: ${stderr}`);
+      };
+      await answeredBy('/crash', '1');
+      for (let i = 0; i < 100 && !/restarting in/.test(stderr); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(stderr).toMatch(/worker 1 exited with code 1: Error: boom in worker[^]*restarting in 100 ms/);
+      await answeredBy('/', '1');
     } finally {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
