@@ -1,11 +1,14 @@
 export type * from './types.js';
 export type * from './http-types.js';
 export { defaultHttpLimits, httpLimitProblem, MAX_HEADERS_LIMIT } from './http-types.js';
-export { bodyless, HTTP_HIGH_WATER_MARK } from './http-rules.js';
+export { HTTP_HIGH_WATER_MARK } from './http-rules.js';
+export { bodyless, isStatusCode, isStandardStatus, isHeaderName, isHeaderValue, validateResponse } from './http-framing.js';
 export { createTcpServer } from './tcp-server.js';
 export { createHttpTransport, resolveHttpLimits } from './http-transport.js';
 export { selectBackend, ioUringUnavailableReason, epollUnavailableReason } from './select-backend.js';
 export { probe } from './probe.js';
 export type { BackendsProbe } from './probe.js';
-export { runWorkers, workerIndex } from './workers.js';
-export type { WorkersHandle, WorkersOptions } from './workers.js';
+export { doctor, formatDoctor } from './doctor.js';
+export type { DoctorReport } from './doctor.js';
+export { runWorkers, workerIndex, workerPort, resolveWorkerCount, WorkerPool, workerListening } from './workers.js';
+export type { WorkersHandle, WorkersOptions, WorkersChoice, WorkerPoolOptions } from './workers.js';

@@ -5,6 +5,7 @@
  * cannot run throws with the reason and what to do.
  */
 import { loadBinding, type Binding } from '@ringside/native';
+import { ioUringFix, withFix } from './native-advice.js';
 import type { BackendChoice, BackendName, NativeDriver } from './types.js';
 
 export interface BackendSelection {
@@ -31,25 +32,34 @@ export function resolveChoice(option: BackendChoice | undefined): BackendChoice 
   return choice;
 }
 
-let probed: { binding: Binding | null; why: string } | undefined;
+/** A backend's binding, or why it cannot run here and what a user can do about it. */
+export interface Availability {
+  binding: Binding | null;
+  /** The cause; '' when it can run. */
+  why: string;
+  /** What to change; '' when it can run or nothing can be done (not Linux). */
+  fix: string;
+}
+
+let probed: Availability | undefined;
 
 /** Why io_uring cannot run here, or '' when it can. Cached per thread. */
-export function ioUringUnavailableReason(): { binding: Binding | null; why: string } {
+export function ioUringUnavailableReason(): Availability {
   if (probed) return probed;
   const loaded = loadBinding();
   if (!loaded.binding) {
-    probed = { binding: null, why: loaded.error };
+    probed = { binding: null, why: loaded.error, fix: loaded.fix };
     return probed;
   }
   const p = loaded.binding.probe();
-  probed = p.usable ? { binding: loaded.binding, why: '' } : { binding: null, why: p.reason };
+  probed = p.usable ? { binding: loaded.binding, why: '', fix: '' } : { binding: null, why: p.reason, fix: ioUringFix(p) };
   return probed;
 }
 
 /** Why the native engine on epoll cannot run here (the addon did not load), or ''. */
-export function epollUnavailableReason(): { binding: Binding | null; why: string } {
+export function epollUnavailableReason(): Availability {
   const loaded = loadBinding();
-  return { binding: loaded.binding, why: loaded.binding ? '' : loaded.error };
+  return { binding: loaded.binding, why: loaded.error, fix: loaded.fix };
 }
 
 export function selectBackend(option: BackendChoice | undefined): BackendSelection {
@@ -58,22 +68,23 @@ export function selectBackend(option: BackendChoice | undefined): BackendSelecti
   if (choice === 'node') return { name: 'node', reason: `node: requested by ${source}`, binding: null };
   if (choice === 'epoll') {
     const ep = epollUnavailableReason();
-    if (!ep.binding) throw new Error(`Ringside: backend 'epoll' was requested (${source}) but the addon is not loaded: ${ep.why}. Use backend 'auto' or 'node'.`);
+    if (!ep.binding) throw new Error(`Ringside: backend 'epoll' was requested (${source}) but cannot run here: ${withFix(ep.why, ep.fix)}. Use backend 'auto' or 'node'.`);
     return { name: 'epoll', reason: `epoll: requested by ${source}`, binding: ep.binding };
   }
-  const { binding, why } = ioUringUnavailableReason();
+  const { binding, why, fix } = ioUringUnavailableReason();
   if (binding) {
     return { name: 'io_uring', reason: choice === 'auto' ? 'io_uring: probe succeeded' : `io_uring: requested by ${source}`, binding };
   }
   if (choice === 'io_uring') {
     throw new Error(
-      `Ringside: backend 'io_uring' was requested (${source}) but cannot run here: ${why}. ` +
+      `Ringside: backend 'io_uring' was requested (${source}) but cannot run here: ${withFix(why, fix)}. ` +
         `Use backend 'auto', 'epoll' or 'node' (RINGSIDE_BACKEND=epoll) instead.`,
     );
   }
+  // The same cause and fix as the error above, in the one line 'auto' logs.
   const ep = epollUnavailableReason();
-  if (ep.binding) return { name: 'epoll', reason: `epoll: io_uring unavailable (${why})`, binding: ep.binding };
-  return { name: 'node', reason: `node: io_uring unavailable (${why})`, binding: null };
+  if (ep.binding) return { name: 'epoll', reason: `epoll: io_uring unavailable (${withFix(why, fix)})`, binding: ep.binding };
+  return { name: 'node', reason: `node: native engine unavailable (${withFix(why, fix)})`, binding: null };
 }
 
 export function logSelection(log: ((line: string) => void) | false | undefined, reason: string): void {

@@ -1,48 +1,66 @@
 /**
  * The whole binding surface of the addon, typed in one place, plus the
  * layout of the shared memory both sides use. src/batch.h holds the C++ twin
- * of every constant here (ParseError: src/http_parser.h); test/boundary.test.ts
- * checks they agree and test/binding.test.ts that the addon exports exactly
- * `bindingExports`.
+ * of every constant here (ParseError: src/http_parser.h; NativeStats:
+ * src/stats.h); test/boundary.test.ts checks they agree and
+ * test/binding.test.ts that the addon exports exactly `bindingExports`.
  */
-import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
 
 // ---- Event records (native → JS) -------------------------------------------
-// One record = EVENT_WORDS int32 in `events`. Word 0 is the type, word 1 the
-// connection id (slot | generation << SLOT_BITS, read it as uint32 with >>> 0).
-export const EVENT_WORDS = 12;
+// One record = EVENT_WORDS int32 in `events`. Which word holds what is given
+// per kind by the *Word constants below (twins of src/batch.h); the records
+// are written by src/event_records.h and read only through
+// @ringside/core's backends/native/event-records.ts.
 export const Ev = {
-  /** w2 listener id, w3/w4 address offset/len in eventData (text), w5 port, w6 family (4|6) */
+  /** a connection was accepted: OpenWord */
   OPEN: 1,
-  /** w2 offset, w3 length in eventData */
+  /** TCP bytes: DataWord (a span of eventData) */
   DATA: 2,
   /** peer sent FIN */
   END: 3,
   /** the send queue emptied after a write asked for drain */
   DRAIN: 4,
-  /** w2 error (0 or -errno) */
+  /** CloseWord.ERROR: 0 or -errno */
   CLOSE: 5,
-  /**
-   * HTTP request head. w2/w3 method off/len, w4/w5 target off/len, w6 first
-   * field index in `fields`, w7 header count, w8 flags (HttpFlag), w9/w10
-   * content length lo/hi (-1,-1 when absent), w11 remote port.
-   */
+  /** HTTP request head: RequestWord */
   REQUEST: 6,
-  /** w2 offset, w3 length: body bytes (chunked framing removed) */
+  /** body bytes, chunked framing removed: DataWord */
   BODY: 7,
   /** the body of the current request is complete */
   BODY_END: 8,
   /**
-   * the parser refused the request: w2 HTTP status, w3 ParseError code, w4 1 for
-   * a body error (JS answers it in its turn), else 0 (native answers, then closes)
+   * the parser refused the request: HttpErrorWord (HTTP status, ParseError
+   * code, IN_BODY 1 for a body error that JS answers in its turn, else 0:
+   * native answers, then closes)
    */
   HTTP_ERROR: 9,
-  /** a coarse-tick timeout fired: w2 Timeout kind; native answers 408 or closes, except REQUEST with a handler running (JS decides) */
+  /** a coarse-tick timeout fired: TimeoutWord.KIND; native answers 408 or closes, except REQUEST with a handler running (JS decides) */
   TIMEOUT: 10,
 } as const;
+
+/** Every record: its kind (Ev), then the connection id (slot | generation << SLOT_BITS; read it as uint32 with >>> 0). */
+export const RecordWord = { TYPE: 0, CONN: 1 } as const;
+/** OPEN: listener id, remote address (latin1 text in eventData), remote port, family (4|6). */
+export const OpenWord = { LISTENER: 2, ADDRESS_OFF: 3, ADDRESS_LEN: 4, PORT: 5, FAMILY: 6 } as const;
+/** DATA and BODY: a span of eventData. */
+export const DataWord = { OFF: 2, LEN: 3 } as const;
+/** CLOSE: 0, or -errno of the failure that closed the connection. */
+export const CloseWord = { ERROR: 2 } as const;
+/**
+ * REQUEST: method and target (spans of eventData), the head's fields (`fields`
+ * records FIRST_FIELD … FIRST_FIELD + FIELD_COUNT - 1), HttpFlag bits, and
+ * Content-Length as two 32-bit halves (-1, -1 when absent).
+ */
+export const RequestWord = {
+  METHOD_OFF: 2, METHOD_LEN: 3, TARGET_OFF: 4, TARGET_LEN: 5, FIRST_FIELD: 6, FIELD_COUNT: 7, FLAGS: 8,
+  CONTENT_LENGTH_LO: 9, CONTENT_LENGTH_HI: 10,
+} as const;
+/** HTTP_ERROR: the answer's status, the ParseError code, 1 for a body error. */
+export const HttpErrorWord = { STATUS: 2, PARSE_ERROR: 3, IN_BODY: 4 } as const;
+/** TIMEOUT: which deadline passed (Timeout). */
+export const TimeoutWord = { KIND: 2 } as const;
+/** Words per event record: the longest record's (REQUEST). */
+export const EVENT_WORDS = 11;
 
 export const HttpFlag = {
   KEEP_ALIVE: 1,
@@ -56,7 +74,7 @@ export const HttpFlag = {
 /** SEND: output untaken for sendTimeout (the connection is destroyed). */
 export const Timeout = { HEADERS: 1, IDLE: 2, REQUEST: 3, SEND: 4 } as const;
 
-/** HTTP_ERROR w3: why the native parser refused the request (src/http_parser.h). */
+/** HTTP_ERROR's PARSE_ERROR: why the native parser refused the request (src/http_parser.h). */
 export const ParseError = {
   /** malformed request line or field → 400 */
   BadRequest: 1,
@@ -78,13 +96,17 @@ export const ParseError = {
   NotImplemented: 9,
 } as const;
 
-/** `fields`: FIELD_WORDS int32 per header: name off, name len, value off, value len (in eventData). */
+/** `fields`: one record per header of a REQUEST, name and value as spans of eventData. */
+export const FieldWord = { NAME_OFF: 0, NAME_LEN: 1, VALUE_OFF: 2, VALUE_LEN: 3 } as const;
 export const FIELD_WORDS = 4;
 
 // ---- Output records (JS → native) ------------------------------------------
-// `out[0]` = record count, `out[1]` = bytes used in outData; records start at
-// OUT_HEADER_WORDS, OUT_WORDS int32 each: op, connection id, offset, length.
+// `out` starts with OUT_HEADER_WORDS (OutHeaderWord: record count, bytes used
+// in outData); records follow, OUT_WORDS int32 each (OutWord: op, connection
+// id, and for WRITE ops a span of outData).
+export const OutHeaderWord = { COUNT: 0, BYTES: 1 } as const;
 export const OUT_HEADER_WORDS = 2;
+export const OutWord = { OP: 0, CONN: 1, OFF: 2, LEN: 3 } as const;
 export const OUT_WORDS = 4;
 export const Op = {
   /** queue outData[off, off+len) */
@@ -217,48 +239,8 @@ export interface Binding {
 export const bindingExports = ['probe', 'init', 'listen', 'closeListener', 'flush', 'write', 'stats', 'shutdown'] as const;
 
 // ---- Loading ------------------------------------------------------------------
-export interface LoadResult {
-  binding: Binding | null;
-  /** Why it could not be loaded; names every path tried. */
-  error: string;
-}
-
-let cached: LoadResult | undefined;
-
-/**
- * Load the addon: a prebuild, then the local build. `RINGSIDE_ADDON=<path to a
- * .node file>` (e.g. the sanitized build) replaces both: when it is set, it is
- * the only file tried, so a run meant for it never quietly gets another addon.
- * Never throws.
- */
-export function loadBinding(): LoadResult {
-  if (cached) return cached;
-  const require = createRequire(import.meta.url);
-  const here = dirname(fileURLToPath(import.meta.url));
-  const root = join(here, '..');
-  const override = process.env.RINGSIDE_ADDON;
-  const candidates = override
-    ? [override.startsWith('/') ? override : join(process.cwd(), override)]
-    : [
-        join(root, 'prebuilds', `${process.platform}-${process.arch}`, 'ringside.node'),
-        join(root, 'build', 'Release', 'ringside.node'),
-        join(root, 'build', 'Debug', 'ringside.node'),
-      ];
-  const tried: string[] = [];
-  if (process.platform !== 'linux') {
-    cached = { binding: null, error: `io_uring needs Linux; this is ${process.platform}` };
-    return cached;
-  }
-  for (const file of candidates) {
-    if (!existsSync(file)) { tried.push(`${file} (missing)`); continue; }
-    try {
-      cached = { binding: require(file) as Binding, error: '' };
-      return cached;
-    } catch (e) {
-      tried.push(`${file} (${(e as Error).message})`);
-    }
-  }
-  const fix = override ? 'fix or unset RINGSIDE_ADDON' : 'run `pnpm --filter @ringside/native build:addon`';
-  cached = { binding: null, error: `addon not built or not loadable; tried ${override ? 'RINGSIDE_ADDON=' : ''}${tried.join(', ')} — ${fix}` };
-  return cached;
-}
+// Where the addon comes from (RINGSIDE_ADDON, the local build, a prebuild): load.ts.
+export {
+  ADDON_BUILD_FIX, addonCandidates, libc, loadBinding, loadBindingFrom, prebuildDir,
+  type AddonCandidate, type AddonOrigin, type LoadResult,
+} from './load.js';
