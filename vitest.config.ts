@@ -6,7 +6,9 @@ type Task = { type: string; mode?: string; result?: { state?: string }; tasks?: 
 /** Ends the run with one plain line, 'Tests: N passed, N failed, N skipped', that any CI reads. */
 class SummaryLine implements Reporter {
   onFinished(files: Task[] = []): void {
-    let passed = 0, failed = 0, skipped = 0;
+    let passed = 0,
+      failed = 0,
+      skipped = 0;
     const walk = (t: Task): void => {
       if (t.type === 'test') {
         if (t.result?.state === 'pass') passed++;
@@ -26,10 +28,18 @@ class SummaryLine implements Reporter {
 export default defineConfig({
   test: {
     projects: [
-      { extends: true, test: { name: 'all', include: ['packages/*/test/**/*.test.ts', 'bench/test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'all', include: ['packages/*/test/**/*.test.ts', 'bench/test/**/*.test.ts', 'compat/test/**/*.test.ts'] } },
       // The transport suite again with a batch of 4 records and 16 ring buffers of
       // 1 KiB: every "batch full, resume in the next one" and ENOBUFS path runs.
-      { extends: true, test: { name: 'tiny-batches', include: ['packages/core/test/**/*.test.ts'], exclude: ['**/transport-fuzz.test.ts', '**/node_modules/**'], env: { RINGSIDE_TEST_TINY: '1' } } },
+      {
+        extends: true,
+        test: {
+          name: 'tiny-batches',
+          include: ['packages/core/test/**/*.test.ts'],
+          exclude: ['**/transport-fuzz.test.ts', '**/node_modules/**'],
+          env: { RINGSIDE_TEST_TINY: '1' },
+        },
+      },
     ],
     testTimeout: 30_000,
     hookTimeout: 30_000,

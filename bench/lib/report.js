@@ -164,6 +164,28 @@ export const TARGETS = [
     value: 0.5,
   },
   {
+    id: 'schema-cpu',
+    text: 'Schema JSON route CPU/req: ringside-io_uring ≤ 0.5× fastify',
+    kind: 'ratio',
+    scenario: 'schema',
+    server: 'ringside-io_uring',
+    baseline: 'fastify',
+    metric: 'cpuPerReqUs',
+    op: '<=',
+    value: 0.5,
+  },
+  {
+    id: 'plugins-cpu',
+    text: 'CORS + Helmet + Cookie route CPU/req: ringside-io_uring ≤ 0.5× fastify',
+    kind: 'ratio',
+    scenario: 'plugins',
+    server: 'ringside-io_uring',
+    baseline: 'fastify',
+    metric: 'cpuPerReqUs',
+    op: '<=',
+    value: 0.5,
+  },
+  {
     id: 'connections-1000',
     text: '1,000 connections: ringside-io_uring no errors, timeouts or non-2xx; p99 < 20 ms; RSS < 60 MiB',
     kind: 'limits',
@@ -191,7 +213,7 @@ export function evaluateTargets(rows, servers) {
   };
   const backendWarning = (server) => {
     const srv = servers.find((s) => s.name === server);
-    return srv && srv.expectBackend && srv.backend && srv.backend !== srv.expectBackend
+    return srv?.expectBackend && srv.backend && srv.backend !== srv.expectBackend
       ? ` — WARNING: ${server} reported backend ${srv.backend}, expected ${srv.expectBackend}`
       : '';
   };
@@ -289,7 +311,9 @@ export function renderMarkdown(report) {
   L.push(`- Date: ${report.date}`);
   L.push(`- Command: \`${report.command}\``);
   L.push(`- Machine: ${m.cpuModel}, ${m.nproc} CPUs, ${(m.memoryBytes / 1024 ** 3).toFixed(1)} GiB memory; kernel ${m.kernel}; Node ${report.node}`);
-  L.push(`- Load generator: ${report.tool.name} ${report.tool.version ?? '?'} (autocannon ${report.tools.autocannon ?? 'not installed'}, wrk ${report.tools.wrk ?? 'not on PATH'})`);
+  L.push(
+    `- Load generator: ${report.tool.name} ${report.tool.version ?? '?'} (autocannon ${report.tools.autocannon ?? 'not installed'}, wrk ${report.tools.wrk ?? 'not on PATH'})`,
+  );
   L.push(`- Pinning: ${report.pinning.note}`);
   L.push(`- Latency: ${LATENCY_SOURCE[/** @type {'autocannon' | 'wrk'} */ (report.tool.name)] ?? report.tool.name}`);
   L.push(
@@ -343,9 +367,7 @@ export function renderMarkdown(report) {
             fmtStat(s.p99Ms, fmtMs, false),
             fmtStat(s.cpuPerReqUs, fmtUs, range),
             fmtPct(s.serverCores?.median ?? null),
-            ...BASELINES.map((b) =>
-              b === row.server ? '—' : `${fmtRatio(row.ratios?.[b]?.rps)} · ${fmtRatio(row.ratios?.[b]?.cpuPerReq)}`,
-            ),
+            ...BASELINES.map((b) => (b === row.server ? '—' : `${fmtRatio(row.ratios?.[b]?.rps)} · ${fmtRatio(row.ratios?.[b]?.cpuPerReq)}`)),
             s.rssPeakBytes === null ? '—' : fmtMiB(s.rssPeakBytes),
             `${s.errors} / ${s.timeouts} / ${s.non2xx}`,
             notes.join('; '),
@@ -370,7 +392,9 @@ export function renderMarkdown(report) {
         s.backend ?? '—',
         s.startMs === null ? '—' : String(s.startMs),
         s.rssIdleBytes === null ? '—' : fmtMiB(s.rssIdleBytes),
-        s.rssLoadBytes === null ? '—' : fmtMiB(s.rssLoadBytes) + (s.rssLoadScenario && s.rssLoadScenario !== 'connections-1000' ? ` (${s.rssLoadScenario})` : ''),
+        s.rssLoadBytes === null
+          ? '—'
+          : fmtMiB(s.rssLoadBytes) + (s.rssLoadScenario && s.rssLoadScenario !== 'connections-1000' ? ` (${s.rssLoadScenario})` : ''),
         s.error ? `ERROR: ${s.error}` : s.problems.length ? `wrong answers: ${s.problems.join('; ')}` : 'ok',
       ]
         .map(cell)

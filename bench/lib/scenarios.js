@@ -24,8 +24,12 @@ export const ECHO_BODY = 'ringside-echo-'.repeat(80).slice(0, 1024);
  * @property {number} [pipelining]   requests per write (autocannon pipelining / wrk Lua batch)
  * @property {string} [dynamicPath]  when set, every request goes to this prefix + a counter (1, 2, 3…), so no two
  *                                   responses are the same bytes; `path` is the one checked before the load
- * @property {{ status: number, body?: string, json?: unknown, contentType?: RegExp }} expect
+ * @property {{ status: number, body?: string, json?: unknown, contentType?: RegExp, headers?: Record<string, RegExp> }} expect
+ *                                   headers: lower-case name → what its value (repeated ones joined with ', ') must match
  */
+
+/** The POST /schema body: valid for the route's ajv schema. */
+export const SCHEMA_BODY = JSON.stringify({ name: 'Ada Lovelace', age: 36, tags: ['math', 'engines'] });
 
 /** @type {Scenario[]} */
 export const SCENARIOS = [
@@ -108,6 +112,35 @@ export const SCENARIOS = [
     path: '/hooked',
     expect: { status: 200, json: { hello: 'world' }, contentType: /^application\/json/ },
   },
+  {
+    name: 'schema',
+    short: 'Schema',
+    title: 'Schema POST /schema (ajv body, fast-json-stringify response)',
+    method: 'POST',
+    path: '/schema',
+    headers: { 'content-type': 'application/json' },
+    body: SCHEMA_BODY,
+    expect: { status: 200, json: { id: 1, name: 'Ada Lovelace', age: 36, tags: ['math', 'engines'] }, contentType: /^application\/json/ },
+  },
+  {
+    name: 'plugins',
+    short: 'CORS+Helmet+Cookie',
+    title: 'GET /plugins with @fastify/cors, @fastify/helmet, @fastify/cookie (sets a cookie)',
+    method: 'GET',
+    path: '/plugins',
+    headers: { origin: 'https://app.example', cookie: 'theme=dark' },
+    expect: {
+      status: 200,
+      json: { hello: 'world', theme: 'dark' },
+      contentType: /^application\/json/,
+      headers: {
+        'access-control-allow-origin': /^\*$/,
+        'content-security-policy': /default-src 'self'/,
+        'x-frame-options': /^SAMEORIGIN$/,
+        'set-cookie': /^session=abc123; Path=\/; HttpOnly; SameSite=Lax$/,
+      },
+    },
+  },
 ];
 
 /**
@@ -136,6 +169,11 @@ export function checkResponse(scenario, res) {
   const ct = String(res.headers['content-type'] ?? '');
   if (e.contentType && !e.contentType.test(ct)) {
     return `${scenario.method} ${scenario.path}: content-type ${JSON.stringify(ct)}, expected ${e.contentType}`;
+  }
+  for (const [name, re] of Object.entries(e.headers ?? {})) {
+    const value = res.headers[name];
+    const text = Array.isArray(value) ? value.join(', ') : String(value ?? '');
+    if (!re.test(text)) return `${scenario.method} ${scenario.path}: ${name} ${JSON.stringify(text)}, expected ${re}`;
   }
   if (e.body !== undefined && res.body !== e.body) {
     return `${scenario.method} ${scenario.path}: body ${JSON.stringify(res.body.slice(0, 60))}${res.body.length > 60 ? '…' : ''} (${res.body.length} B), expected ${JSON.stringify(e.body.slice(0, 60))}${e.body.length > 60 ? '…' : ''} (${e.body.length} B)`;

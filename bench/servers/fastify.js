@@ -1,6 +1,8 @@
 // fastify, logger off, the same routes and hooks as bench/servers/ringside.js.
 import Fastify from 'fastify';
 import { HOST, PORT, announce } from './_common.js';
+import { schemaHandler, schemaRouteOptions } from './_schema-route.js';
+import { pluginsRoute } from './_plugins-route.js';
 
 const app = Fastify({ logger: false });
 // POST /echo echoes any content type (fastify parses only JSON and text by default).
@@ -13,6 +15,8 @@ app.post('/echo', (req, reply) => {
   reply.type(req.headers['content-type'] ?? 'application/octet-stream');
   return req.body;
 });
+app.post('/schema', schemaRouteOptions, schemaHandler);
+app.register(pluginsRoute);
 app.register(async (scope) => {
   scope.addHook('onRequest', async (req, reply) => {});
   scope.addHook('preHandler', async (req, reply) => {});

@@ -1,6 +1,8 @@
 // @ringside/http; the backend comes from RINGSIDE_BACKEND (io_uring | node | auto).
 import { createApp } from '@ringside/http';
 import { HOST, PORT, announce } from './_common.js';
+import { schemaHandler, schemaRouteOptions } from './_schema-route.js';
+import { pluginsRoute } from './_plugins-route.js';
 
 const app = createApp({ logger: false });
 
@@ -11,6 +13,8 @@ app.post('/echo', (req, reply) => {
   reply.type(req.headers['content-type'] ?? 'application/octet-stream');
   return req.body;
 });
+app.post('/schema', schemaRouteOptions, schemaHandler);
+app.register(pluginsRoute);
 app.register(async (scope) => {
   scope.addHook('onRequest', async (req, reply) => {});
   scope.addHook('preHandler', async (req, reply) => {});

@@ -11,6 +11,7 @@ import { SERVERS, startServer } from '../lib/servers.js';
 import { stat } from '../lib/report.js';
 import { parseProcStat } from '../lib/measure.js';
 import { wrkScript } from '../lib/load.js';
+import { checkResponse, SCENARIOS } from '../lib/scenarios.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'ringside-bench-test-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -129,7 +130,7 @@ describe('bench harness', () => {
     const bad = json.results.find((r: any) => r.server === 'broken');
     expect(bad.summary).toBeNull();
     expect(bad.error).toMatch(/failed to start.*Error: boom/);
-    expect(json.targets.map((t: any) => t.status)).toEqual(['SKIP', 'SKIP', 'SKIP', 'SKIP']);
+    expect(json.targets.map((t: any) => t.status)).toEqual(['SKIP', 'SKIP', 'SKIP', 'SKIP', 'SKIP', 'SKIP']);
 
     // Markdown
     const md = readFileSync(path.join(out, 'latest.md'), 'utf8');
@@ -171,5 +172,19 @@ describe('bench harness', () => {
     expect(lua).toContain('wrk.method = "POST"');
     expect(lua).toContain('wrk.body = "a\\"b"');
     expect(lua).toContain('local depth = 16');
+  });
+
+  it("checks a scenario's expected headers before any load", () => {
+    const plugins = SCENARIOS.find((s) => s.name === 'plugins')!;
+    const headers = {
+      'content-type': 'application/json; charset=utf-8',
+      'access-control-allow-origin': '*',
+      'x-frame-options': 'SAMEORIGIN',
+      'content-security-policy': "default-src 'self';base-uri 'self'",
+      'set-cookie': ['session=abc123; Path=/; HttpOnly; SameSite=Lax'],
+    };
+    const body = JSON.stringify({ hello: 'world', theme: 'dark' });
+    expect(checkResponse(plugins, { status: 200, headers, body })).toBeNull();
+    expect(checkResponse(plugins, { status: 200, headers: { ...headers, 'set-cookie': undefined }, body })).toMatch(/set-cookie "", expected/);
   });
 });

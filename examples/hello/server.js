@@ -18,9 +18,8 @@ app.post('/echo', { body: 'buffer' }, (req, reply) => {
 
 const port = Number(process.env.PORT ?? 3000);
 const host = process.env.HOST ?? '127.0.0.1';
-const address = await app.listen({ port, host });
-const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-console.log(`Ringside listening on http://${shown}:${address.port} (backend: ${app.backend})`);
+const address = await app.listen({ port, host }); // 'http://127.0.0.1:3000', as fastify
+console.log(`Ringside listening on ${address} (backend: ${app.backend})`);
 
 // Graceful shutdown: stop accepting, finish in-flight requests, close idle connections.
 for (const signal of ['SIGINT', 'SIGTERM']) {

@@ -1,6 +1,9 @@
 /**
- * Every error Ringside raises or answers with has a code `RS_ERR_<AREA>_<WHAT>`,
- * an HTTP status, a message template and a doc line. docs/errors.md documents
+ * Every error Ringside raises or answers with has a code, an HTTP status, a
+ * message template and a doc line. Where fastify has an error for the same
+ * situation the code is fastify's (`FST_ERR_*`, same message), so apps and
+ * plugins that match on codes keep working; errors fastify does not have are
+ * `RS_ERR_<AREA>_<WHAT>`. docs/errors.md documents
  * the same table; test/errors-doc.test.ts fails when the two disagree.
  *
  * The RS_ERR_HTTP_* codes are sent by the transport (native parser or node
@@ -62,7 +65,7 @@ export const errorCodes = {
     status: 400,
     message: 'Invalid chunked body framing',
     when: 'A chunked request body has an invalid chunk size, extension or line ending.',
-    fix: 'Fix the client\'s chunked encoding, or send the body with Content-Length.',
+    fix: "Fix the client's chunked encoding, or send the body with Content-Length.",
   },
   RS_ERR_HTTP_NOT_IMPLEMENTED: {
     status: 501,
@@ -78,35 +81,35 @@ export const errorCodes = {
   },
 
   // ---- request body ----
-  RS_ERR_BODY_TOO_LARGE: {
+  FST_ERR_CTP_BODY_TOO_LARGE: {
     status: 413,
-    message: 'Request body is larger than the limit of %s bytes',
+    message: 'Request body is too large',
     when: 'The body (declared Content-Length or bytes received) is larger than the bodyLimit of the route.',
-    fix: 'Send a smaller body, or raise bodyLimit on the route or the app; use { body: \'stream\' } for large uploads.',
+    fix: "Send a smaller body, or raise bodyLimit on the route or the app; use { body: 'stream' } for large uploads.",
   },
-  RS_ERR_BODY_INVALID_JSON: {
+  FST_ERR_CTP_INVALID_JSON_BODY: {
     status: 400,
-    message: 'Invalid JSON body: %s',
-    when: 'The content type is application/json (or +json) and the body is not valid JSON, or contains a "__proto__" or "constructor.prototype" key.',
-    fix: 'Send valid JSON, or send another content type.',
+    message: "Body is not valid JSON but content-type is set to 'application/json'",
+    when: 'The content type is application/json (or +json) and the body is not valid JSON, or has a "__proto__" or "constructor.prototype" key (with onProtoPoisoning / onConstructorPoisoning \'error\', the default); the parser\'s reason is the error\'s cause.',
+    fix: 'Send valid JSON without those keys, or send another content type.',
   },
-  RS_ERR_BODY_EMPTY_JSON: {
+  FST_ERR_CTP_EMPTY_JSON_BODY: {
     status: 400,
-    message: 'Body cannot be empty when content-type is set to \'application/json\'',
+    message: "Body cannot be empty when content-type is set to 'application/json'",
     when: 'A request declares application/json with Content-Length: 0.',
     fix: 'Send a JSON body, or drop the Content-Type header when there is no body.',
   },
-  RS_ERR_BODY_UNSUPPORTED_MEDIA_TYPE: {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
     status: 415,
-    message: 'Unsupported Media Type: %s',
-    when: 'No content-type parser matches the body and the catch-all parser \'*\' was removed (by default unknown types are passed as a Buffer).',
-    fix: 'Send a supported content type, or add a parser with app.addContentTypeParser().',
+    message: 'Unsupported Media Type',
+    when: "A request has a body whose Content-Type is malformed or has no content-type parser (or has no Content-Type at all), as in fastify; add a catch-all parser '*' to accept any type.",
+    fix: "Send a supported content type, or add a parser with app.addContentTypeParser() ('*' catches every type).",
   },
   RS_ERR_BODY_ABORTED: {
     status: 400,
     message: 'The request body was not received completely: %s',
     when: 'The connection closed or failed while the body was being read (seen by streaming routes and in logs; the client is gone).',
-    fix: 'Nothing on the server; the client aborted. Streaming handlers should handle the stream\'s error event.',
+    fix: "Nothing on the server; the client aborted. Streaming handlers should handle the stream's error event.",
   },
 
   // ---- content-type parsers ----
@@ -114,13 +117,105 @@ export const errorCodes = {
     status: 500,
     message: 'Invalid content-type parser: %s',
     when: 'addContentTypeParser() got a bad content type, options or parser function.',
-    fix: 'Call addContentTypeParser(type: string | string[] | RegExp, { parseAs: \'string\' | \'buffer\' }, fn).',
+    fix: "Call addContentTypeParser(type: string | string[] | RegExp, { parseAs: 'string' | 'buffer' }, fn).",
   },
-  RS_ERR_CTP_ALREADY_PRESENT: {
+  FST_ERR_CTP_ALREADY_PRESENT: {
     status: 500,
-    message: 'A content-type parser for \'%s\' is already registered in this scope',
+    message: "A content-type parser for '%s' is already registered in this scope",
     when: 'addContentTypeParser() was called twice for one content type in one scope.',
     fix: 'Register it once, or call removeContentTypeParser() first.',
+  },
+
+  // ---- schemas: validation and serialization (fastify's codes) ----
+  FST_ERR_VALIDATION: {
+    status: 400,
+    message: '%s',
+    when: 'The body, querystring, params or headers do not match the route\'s schema; the message names the part and the problem, e.g. "body/name must be string".',
+    fix: 'Send a request that matches the schema, or set attachValidation: true on the route to handle req.validationError yourself.',
+  },
+  FST_ERR_SCH_MISSING_ID: {
+    status: 500,
+    message: 'Missing schema $id property',
+    when: 'addSchema() got a schema without an $id.',
+    fix: "Give the shared schema an $id and reference it with { $ref: 'id#' }.",
+  },
+  FST_ERR_SCH_ALREADY_PRESENT: {
+    status: 500,
+    message: "Schema with id '%s' already declared!",
+    when: 'addSchema() was called twice with one $id in one scope.',
+    fix: 'Add each shared schema once (in the root scope, or in a plugin scope for that plugin only).',
+  },
+  FST_ERR_SCH_DUPLICATE: {
+    status: 500,
+    message: "Schema with '%s' already present!",
+    when: 'A route schema has both query and querystring (they are aliases).',
+    fix: 'Keep one of them.',
+  },
+  FST_ERR_SCH_CONTENT_MISSING_SCHEMA: {
+    status: 500,
+    message: "Schema is missing for the content type '%s'",
+    when: 'A body or response schema keyed by content type has an entry without a schema.',
+    fix: "Write { content: { 'application/json': { schema: { ... } } } }.",
+  },
+  FST_ERR_ROUTE_BODY_VALIDATION_SCHEMA_NOT_SUPPORTED: {
+    status: 500,
+    message: 'Body validation schema for %s:%s route is not supported!',
+    when: 'A GET, HEAD or TRACE route has a body schema (those methods have no body to validate).',
+    fix: 'Remove schema.body, or use a method that carries a body (POST, PUT, PATCH…).',
+  },
+  FST_ERR_SCH_VALIDATION_BUILD: {
+    status: 500,
+    message: 'Failed building the validation schema for %s: %s, due to error %s',
+    when: "The validator compiler (ajv by default) refused a route's body, querystring, params or headers schema at ready(), e.g. an unknown $ref or keyword.",
+    fix: "Fix the schema as the message says; add referenced schemas with addSchema() in the route's scope or a parent.",
+  },
+  FST_ERR_SCH_SERIALIZATION_BUILD: {
+    status: 500,
+    message: 'Failed building the serialization schema for %s: %s, due to error %s',
+    when: "The serializer compiler (fast-json-stringify by default) refused a route's response schema at ready().",
+    fix: 'Fix the response schema as the message says.',
+  },
+  FST_ERR_SCH_RESPONSE_SCHEMA_NOT_NESTED_2XX: {
+    status: 500,
+    message: 'response schemas should be nested under a valid status code, e.g { 2xx: { type: "object" } }',
+    when: "A response schema key is not a status code (200), a class ('2xx') or 'default'.",
+    fix: "Key response schemas by status: { response: { 200: schema, '4xx': schema, default: schema } }.",
+  },
+  FST_ERR_SCHEMA_ERROR_FORMATTER_NOT_FN: {
+    status: 500,
+    message: 'schemaErrorFormatter option wrongly specified. It should be a function, but got %s',
+    when: 'setSchemaErrorFormatter() or the schemaErrorFormatter option got something other than a function.',
+    fix: 'Pass (errors, dataVar) => Error.',
+  },
+  FST_ERR_SCHEMA_CONTROLLER_BUCKET_OPT_NOT_FN: {
+    status: 500,
+    message: "schemaController.bucket option should be a function, instead got '%s'",
+    when: 'The schemaController.bucket option is not a function.',
+    fix: 'Pass (parentSchemas) => ({ add, getSchema, getSchemas }), or leave it out.',
+  },
+  FST_ERR_REP_RESPONSE_BODY_CONSUMED: {
+    status: 500,
+    message: 'Response.body is already consumed.',
+    when: 'reply.send() got a web Response whose body was already read.',
+    fix: 'Send a fresh Response (or response.clone() before reading it).',
+  },
+  FST_ERR_FAILED_ERROR_SERIALIZATION: {
+    status: 500,
+    message: 'Failed to serialize an error. Error: %s. Original error: %s',
+    when: "The route's response schema for an error's status could not serialize the default error answer.",
+    fix: 'Make the response schema for error statuses accept { statusCode, code, error, message }.',
+  },
+  FST_ERR_MISSING_SERIALIZATION_FN: {
+    status: 500,
+    message: 'Missing serialization function. Key "%s"',
+    when: 'reply.serializeInput() was given a status that the route has no response schema for.',
+    fix: 'Add a response schema for that status, or pass a schema instead of a status.',
+  },
+  FST_ERR_REQ_INVALID_VALIDATION_INVOCATION: {
+    status: 500,
+    message: 'Invalid validation invocation. Missing validation function for HTTP part "%s" nor schema provided.',
+    when: 'req.validateInput() was given an HTTP part that the route has no schema for, and no schema.',
+    fix: 'Pass a schema, or give the route a schema for that part.',
   },
 
   // ---- routes ----
@@ -130,19 +225,19 @@ export const errorCodes = {
     when: 'No route matches the method and path (a wrong method also answers 404, as in fastify).',
     fix: 'Check the method and URL; add the route, or customise the answer with setNotFoundHandler().',
   },
-  RS_ERR_ROUTE_BAD_URL: {
+  FST_ERR_BAD_URL: {
     status: 400,
-    message: '\'%s\' is not a valid url component',
+    message: "'%s' is not a valid url component",
     when: 'The path has an invalid percent-encoding (e.g. /%zz).',
     fix: 'Fix the client: percent-encode reserved characters correctly.',
   },
-  RS_ERR_ROUTE_DUPLICATE: {
+  FST_ERR_DUPLICATED_ROUTE: {
     status: 500,
-    message: 'Method \'%s\' already declared for route \'%s\'',
+    message: "Method '%s' already declared for route '%s'",
     when: 'Two routes have the same method, path and constraints.',
     fix: 'Remove one of them, or give them different constraints.',
   },
-  RS_ERR_ROUTE_INVALID_METHOD: {
+  FST_ERR_ROUTE_METHOD_NOT_SUPPORTED: {
     status: 500,
     message: '%s is not a supported HTTP method',
     when: 'route() got a method that is not an HTTP method Ringside can route.',
@@ -151,24 +246,24 @@ export const errorCodes = {
   RS_ERR_ROUTE_INVALID: {
     status: 500,
     message: 'Invalid route %s: %s',
-    when: 'A route has a bad path, handler or option (paths start with \'/\' or \'*\', handlers are functions).',
+    when: "A route has a bad path, handler or option (paths start with '/' or '*', handlers are functions).",
     fix: 'Fix the route definition as the message says.',
   },
 
   // ---- reply ----
-  RS_ERR_REPLY_ALREADY_SENT: {
+  FST_ERR_REP_ALREADY_SENT: {
     status: 500,
     message: 'Reply was already sent (%s %s)',
     when: 'reply.send() was called again, or a handler returned a value after calling reply.send(); the second payload is ignored and a warning logged.',
     fix: 'Send once: either return the payload or call reply.send(), and return reply after calling send in an async handler.',
   },
-  RS_ERR_REPLY_INVALID_PAYLOAD: {
+  FST_ERR_REP_INVALID_PAYLOAD_TYPE: {
     status: 500,
     message: 'Cannot send a payload of type %s%s',
     when: 'reply.send() got a function, symbol or bigint, or an object while the content-type is not JSON.',
     fix: 'Send a string, Buffer, stream or JSON-serializable value, or serialize the object yourself for non-JSON types.',
   },
-  RS_ERR_REPLY_INVALID_STATUS: {
+  FST_ERR_BAD_STATUS_CODE: {
     status: 500,
     message: 'Invalid status code %s: must be an integer from 100 to 599',
     when: 'reply.code() got something that is not an HTTP status.',
@@ -184,15 +279,51 @@ export const errorCodes = {
     status: 500,
     message: 'The response stream failed: %s',
     when: 'A Readable passed to reply.send() emitted an error (before its first byte: a 500 answer; after it: the connection is closed).',
-    fix: 'Handle the source\'s failure (missing file, upstream error) before sending the stream.',
+    fix: "Handle the source's failure (missing file, upstream error) before sending the stream.",
+  },
+  FST_ERR_BAD_TRAILER_NAME: {
+    status: 500,
+    message: 'Called reply.trailer with an invalid header name: %s',
+    when: 'reply.trailer() named a field that may not be a trailer (content-length, transfer-encoding, host, authorization, set-cookie, content-type…).',
+    fix: 'Send that field as a header instead.',
+  },
+  FST_ERR_BAD_TRAILER_VALUE: {
+    status: 500,
+    message: 'Did not set reply.trailer value for header %s to a function. Got: %s',
+    when: 'reply.trailer() got something other than a function computing the value.',
+    fix: 'Pass (reply, payload, done) => done(null, value) or an async function returning the value.',
   },
 
-  // ---- hooks ----
-  RS_ERR_HOOK_INVALID: {
+  // ---- hooks (fastify's codes) ----
+  FST_ERR_HOOK_INVALID_TYPE: {
     status: 500,
-    message: 'Invalid hook: %s',
-    when: 'addHook() got an unknown hook name, a non-function, or an async function that also takes a done callback.',
-    fix: 'Use onRequest, preHandler, onSend, onResponse, onError or onClose with either an async function or a callback that calls done().',
+    message: 'The hook name must be a string',
+    when: 'addHook() got a hook name that is not a string.',
+    fix: "Pass the hook name as a string, e.g. addHook('onRequest', fn).",
+  },
+  FST_ERR_HOOK_NOT_SUPPORTED: {
+    status: 500,
+    message: '%s hook not supported!',
+    when: 'addHook() (or a route option) named a hook that does not exist.',
+    fix: "Use one of fastify's hooks: onRequest, preParsing, preValidation, preHandler, preSerialization, onSend, onResponse, onError, onTimeout, onRequestAbort, onRoute, onRegister, onReady, onListen, preClose, onClose.",
+  },
+  FST_ERR_HOOK_INVALID_HANDLER: {
+    status: 500,
+    message: '%s hook should be a function, instead got %s',
+    when: 'addHook() or a route hook option got something that is not a function.',
+    fix: 'Pass a function (or an array of functions in route options).',
+  },
+  FST_ERR_HOOK_INVALID_ASYNC_HANDLER: {
+    status: 500,
+    message: "Async function has too many arguments. Async hooks should not use the 'done' argument.",
+    when: 'An async function hook also declares the done callback parameter.',
+    fix: 'Use either an async function (resolve to continue) or a plain function that calls done().',
+  },
+  FST_ERR_HOOK_TIMEOUT: {
+    status: 500,
+    message: "A callback for '%s' hook%s timed out. You may have forgotten to call 'done' function or to resolve a Promise",
+    when: 'An onReady hook did not finish within pluginTimeout.',
+    fix: 'Call done() or resolve the returned promise; raise pluginTimeout if the work takes longer.',
   },
   RS_ERR_HOOK_DONE_TWICE: {
     status: 500,
@@ -201,50 +332,148 @@ export const errorCodes = {
     fix: 'Call done() exactly once per hook call.',
   },
 
-  // ---- plugins, decorators ----
-  RS_ERR_PLUGIN_NOT_FUNCTION: {
+  // ---- plugins (fastify's codes; avvio's errors are reported under these) ----
+  FST_ERR_PLUGIN_NOT_VALID: {
     status: 500,
-    message: 'register() expects a plugin function (app, opts) => void | Promise<void>, got %s',
-    when: 'register() got something that is not a function (or a module whose default export is one).',
+    message: 'fastify-plugin: %s',
+    when: 'register() got something that is not a plugin function (or a module whose default export is one).',
     fix: 'Pass the plugin function, or import the module and pass its default export.',
   },
-  RS_ERR_DECORATOR_EXISTS: {
+  FST_ERR_PLUGIN_CALLBACK_NOT_FN: {
     status: 500,
-    message: 'The decorator \'%s\' is already present',
+    message: 'fastify-plugin: %s',
+    when: 'after(), ready(), close() or onClose() got a callback that is not a function.',
+    fix: 'Pass a function, or call without an argument to get a promise.',
+  },
+  FST_ERR_PLUGIN_TIMEOUT: {
+    status: 500,
+    message: 'fastify-plugin: %s',
+    when: 'A plugin did not call done() or resolve its promise within pluginTimeout (default 10 s).',
+    fix: 'Call done() (callback plugins) or resolve (async plugins); raise pluginTimeout if loading takes longer.',
+  },
+  FST_ERR_ROOT_PLG_BOOTED: {
+    status: 500,
+    message: 'fastify-plugin: %s',
+    when: 'register() was called after the app finished loading.',
+    fix: 'Register every plugin before ready(), listen() or inject().',
+  },
+  FST_ERR_PARENT_PLUGIN_BOOTED: {
+    status: 500,
+    message: 'fastify-plugin: %s',
+    when: 'A plugin registered another plugin after its own loading had finished (for example from a timer).',
+    fix: 'Register nested plugins synchronously in the plugin body, or await them there.',
+  },
+  FST_ERR_PLUGIN_VERSION_MISMATCH: {
+    status: 500,
+    message: "fastify-plugin: %s - expected '%s' fastify version, '%s' is installed",
+    when: "A plugin's fastify-plugin metadata asks for a fastify version range that app.version does not satisfy.",
+    fix: 'Use a plugin release made for fastify 5.',
+  },
+  FST_ERR_PLUGIN_NOT_PRESENT_IN_INSTANCE: {
+    status: 500,
+    message: "The decorator '%s'%s is not present in %s",
+    when: "A plugin's metadata lists a decorator it needs that the app scope does not have.",
+    fix: 'Register the plugin that adds the decorator first (wrapped with fastify-plugin so it is visible).',
+  },
+  FST_ERR_PLUGIN_DEPENDENCY_NOT_REGISTERED: {
+    status: 500,
+    message: "The dependency '%s' of plugin '%s' is not registered",
+    when: "A plugin's metadata names a dependency that was not registered before it.",
+    fix: 'Register the dependency before the plugin that needs it.',
+  },
+  FST_ERR_PLUGIN_INVALID_ASYNC_HANDLER: {
+    status: 500,
+    message: 'The %s plugin being registered mixes async and callback styles. Async plugin should not mix async and callback style.',
+    when: 'An async plugin function also declares the done callback parameter.',
+    fix: 'Drop done from the async plugin, or make it a plain function that calls done().',
+  },
+
+  // ---- decorators (fastify's codes) ----
+  FST_ERR_DEC_ALREADY_PRESENT: {
+    status: 500,
+    message: "The decorator '%s' has already been added!",
     when: 'decorate(), decorateRequest() or decorateReply() used a name already taken (by a decorator or a built-in property).',
     fix: 'Choose another name; check with hasDecorator() / hasRequestDecorator() / hasReplyDecorator().',
   },
-  RS_ERR_DECORATOR_REFERENCE_TYPE: {
+  FST_ERR_DEC_REFERENCE_TYPE: {
     status: 500,
-    message: 'The decorator \'%s\' of %s must not be an object or array shared by every %s',
+    message: "The decorator '%s' of type '%s' is a reference type. Use the { getter, setter } interface instead.",
     when: 'decorateRequest() or decorateReply() got an object or array value, which every request would share.',
     fix: 'Decorate with null and assign a fresh value in an onRequest hook, or pass { getter } to compute it.',
   },
+  FST_ERR_DEC_MISSING_DEPENDENCY: {
+    status: 500,
+    message: "The decorator is missing dependency '%s'.",
+    when: 'A decorator was added with dependencies (third argument) that are not decorators of the scope.',
+    fix: 'Add the decorators it depends on first.',
+  },
+  FST_ERR_DEC_AFTER_START: {
+    status: 500,
+    message: "The decorator '%s' has been added after start!",
+    when: 'decorate(), decorateRequest() or decorateReply() was called once the app was ready.',
+    fix: 'Add decorators before ready(), listen() or inject(), in a plugin or at the top level.',
+  },
+  FST_ERR_DEC_UNDECLARED: {
+    status: 500,
+    message: "No decorator '%s' has been declared on %s.",
+    when: 'getDecorator() asked for a name that is not a decorator of the scope.',
+    fix: 'Declare it with decorate() first, or check with hasDecorator().',
+  },
 
   // ---- app lifecycle, options ----
+  FST_ERR_INSTANCE_ALREADY_LISTENING: {
+    status: 500,
+    message: 'Fastify instance is already listening. %s',
+    when: 'A route, hook, plugin or handler was added after ready(), listen() or inject() finished loading the app.',
+    fix: 'Add everything before calling ready(), listen() or inject().',
+  },
+  FST_ERR_REOPENED_SERVER: {
+    status: 500,
+    message: 'Fastify is already listening',
+    when: 'listen() was called twice.',
+    fix: 'Call listen() once per app; create another app for another port.',
+  },
+  FST_ERR_REOPENED_CLOSE_SERVER: {
+    status: 500,
+    message: 'Fastify has already been closed and cannot be reopened',
+    when: 'listen() or inject() was called after close().',
+    fix: 'Create a new app.',
+  },
+  FST_ERR_ERROR_HANDLER_NOT_FN: {
+    status: 500,
+    message: 'Error Handler must be a function',
+    when: 'setErrorHandler() got something that is not a function.',
+    fix: 'Pass a function (error, request, reply).',
+  },
+  FST_ERR_LOG_LOGGER_AND_LOGGER_INSTANCE_PROVIDED: {
+    status: 500,
+    message: 'You cannot provide both logger and loggerInstance. Please provide only one.',
+    when: 'createApp() got both the logger and the loggerInstance option.',
+    fix: 'Pass pino options as logger, or a logger object as loggerInstance, not both.',
+  },
+  FST_ERR_LOG_INVALID_LOGGER_INSTANCE: {
+    status: 500,
+    message: 'loggerInstance only accepts a logger instance.',
+    when: 'The loggerInstance option is not a logger (an object with info, error, debug, fatal, warn, trace and child).',
+    fix: 'Pass a pino logger (or one with the same methods) as loggerInstance.',
+  },
+  FST_ERR_LISTEN_OPTIONS_INVALID: {
+    status: 500,
+    message: "Invalid listen options: '%s'",
+    when: 'listen() got a callback in a position where options were expected, or options that are not an object.',
+    fix: 'Call listen(options) or listen(options, callback).',
+  },
+  RS_ERR_OPTION_UNSUPPORTED: {
+    status: 500,
+    message: 'Option "%s" is not supported by Ringside: %s',
+    when: 'createApp() got a fastify option for a feature Ringside does not have (http2, https, serverFactory); the message says why.',
+    fix: 'Remove the option; terminate TLS and HTTP/2 at a proxy in front of Ringside (see docs/migrating-from-fastify.md).',
+  },
   RS_ERR_OPTION_INVALID: {
     status: 500,
     message: '%s',
     when: 'createApp() or listen() got an unknown option or an invalid value; the message names the option and what it accepts.',
     fix: 'Fix the option as the message says (see the options table in packages/http/README.md).',
-  },
-  RS_ERR_APP_ALREADY_STARTED: {
-    status: 500,
-    message: 'Cannot %s once the app is ready',
-    when: 'A route, hook, plugin, decorator or handler was added after ready(), listen() or inject() finished loading the app.',
-    fix: 'Add everything before calling ready(), listen() or inject().',
-  },
-  RS_ERR_APP_ALREADY_LISTENING: {
-    status: 500,
-    message: 'The app is already listening',
-    when: 'listen() was called twice.',
-    fix: 'Call listen() once per app; create another app for another port.',
-  },
-  RS_ERR_APP_CLOSED: {
-    status: 500,
-    message: 'The app is closed',
-    when: 'listen() or inject() was called after close().',
-    fix: 'Create a new app.',
   },
   RS_ERR_INTERNAL: {
     status: 500,

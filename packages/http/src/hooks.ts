@@ -9,14 +9,29 @@
  * rejections to the continuation.
  */
 import { createError } from './errors.js';
-import { kSent } from './symbols.js';
+import { kChildren, kHooks, kSent } from './symbols.js';
 import type { Reply } from './reply.js';
 import type { Request } from './request.js';
 
-export const HOOK_NAMES = ['onRequest', 'preHandler', 'onSend', 'onResponse', 'onError', 'onClose'] as const;
-export type HookName = (typeof HOOK_NAMES)[number];
-export type RequestHookName = Exclude<HookName, 'onClose'>;
-export const REQUEST_HOOK_NAMES: readonly RequestHookName[] = ['onRequest', 'preHandler', 'onSend', 'onResponse', 'onError'];
+/** Hooks that run per request, in fastify's order of a request's life. */
+export const REQUEST_HOOK_NAMES = [
+  'onRequest',
+  'preParsing',
+  'preValidation',
+  'preHandler',
+  'preSerialization',
+  'onSend',
+  'onResponse',
+  'onError',
+  'onTimeout',
+  'onRequestAbort',
+] as const;
+/** Hooks of the app's life (run once, not per request). */
+export const APP_HOOK_NAMES = ['onRoute', 'onRegister', 'onReady', 'onListen', 'preClose', 'onClose'] as const;
+export const HOOK_NAMES = [...REQUEST_HOOK_NAMES, ...APP_HOOK_NAMES] as const;
+export type RequestHookName = (typeof REQUEST_HOOK_NAMES)[number];
+export type AppHookName = (typeof APP_HOOK_NAMES)[number];
+export type HookName = RequestHookName | AppHookName;
 
 export interface HookEntry {
   readonly name: HookName;
@@ -27,42 +42,73 @@ export interface HookEntry {
   readonly scope: unknown;
 }
 
-/** Parameters before `done`, per hook. */
-const ARITY: Record<HookName, number> = { onRequest: 2, preHandler: 2, onResponse: 2, onSend: 3, onError: 3, onClose: 1 };
+/** Parameters before `done`, per hook (onRoute and onRegister take no done). */
+const ARITY: Record<HookName, number> = {
+  onRequest: 2,
+  preParsing: 3,
+  preValidation: 2,
+  preHandler: 2,
+  preSerialization: 3,
+  onSend: 3,
+  onResponse: 2,
+  onError: 3,
+  onTimeout: 2,
+  onRequestAbort: 1,
+  onRoute: 1,
+  onRegister: 2,
+  onReady: 0,
+  onListen: 0,
+  preClose: 0,
+  onClose: 1,
+};
 
-export function hookEntry(name: unknown, fn: unknown, scope: unknown): HookEntry {
-  if (typeof name !== 'string' || !(HOOK_NAMES as readonly string[]).includes(name)) {
-    throw createError('RS_ERR_HOOK_INVALID', `unknown hook ${JSON.stringify(name)}; hooks are ${HOOK_NAMES.join(', ')}`);
-  }
-  if (typeof fn !== 'function') throw createError('RS_ERR_HOOK_INVALID', `the ${name} hook must be a function, got ${fn === null ? 'null' : typeof fn}`);
-  const arity = ARITY[name as HookName];
-  const callback = fn.length > arity;
-  if (callback && fn.constructor?.name === 'AsyncFunction') {
-    throw createError('RS_ERR_HOOK_INVALID', `the ${name} hook is an async function that also takes done(); use one or the other`);
-  }
-  return { name: name as HookName, fn, callback, scope };
+/** fastify's rule for async hooks that also declare done (refused: they would run twice or hang). */
+function asyncTakesDone(name: HookName, fn: Function): boolean {
+  if (fn.constructor?.name !== 'AsyncFunction') return false;
+  if (name === 'onReady' || name === 'onListen' || name === 'preClose') return fn.length !== 0;
+  if (name === 'onRequestAbort') return fn.length !== 1;
+  return fn.length > ARITY[name];
 }
 
+export function hookEntry(name: unknown, fn: unknown, scope: unknown): HookEntry {
+  if (typeof name !== 'string') throw createError('FST_ERR_HOOK_INVALID_TYPE');
+  if (!(HOOK_NAMES as readonly string[]).includes(name)) throw createError('FST_ERR_HOOK_NOT_SUPPORTED', name);
+  if (typeof fn !== 'function') throw createError('FST_ERR_HOOK_INVALID_HANDLER', name, Object.prototype.toString.call(fn));
+  const hook = name as HookName;
+  if (asyncTakesDone(hook, fn)) throw createError('FST_ERR_HOOK_INVALID_ASYNC_HANDLER');
+  return { name: hook, fn, callback: fn.length > ARITY[hook], scope };
+}
+
+/** A scope's hooks: one array per hook name. */
 export class Hooks {
   onRequest: HookEntry[] = [];
+  preParsing: HookEntry[] = [];
+  preValidation: HookEntry[] = [];
   preHandler: HookEntry[] = [];
+  preSerialization: HookEntry[] = [];
   onSend: HookEntry[] = [];
   onResponse: HookEntry[] = [];
   onError: HookEntry[] = [];
+  onTimeout: HookEntry[] = [];
+  onRequestAbort: HookEntry[] = [];
+  onRoute: HookEntry[] = [];
+  onRegister: HookEntry[] = [];
+  // Run once per scope (not inherited), over the tree of scopes: fastify's semantics.
+  onReady: HookEntry[] = [];
+  onListen: HookEntry[] = [];
+  preClose: HookEntry[] = [];
 
   add(entry: HookEntry): void {
-    if (entry.name === 'onClose') throw new Error('onClose hooks belong to the app, not to a scope');
+    if (entry.name === 'onClose') throw new Error('onClose hooks belong to the plugin loader, not to a scope');
     this[entry.name].push(entry);
   }
 
-  /** A copy for a child scope: later additions on either side stay apart. */
+  /** A copy for a child scope: later additions on either side stay apart; onReady, onListen and preClose start empty. */
   clone(): Hooks {
     const h = new Hooks();
-    h.onRequest = this.onRequest.slice();
-    h.preHandler = this.preHandler.slice();
-    h.onSend = this.onSend.slice();
-    h.onResponse = this.onResponse.slice();
-    h.onError = this.onError.slice();
+    for (const name of REQUEST_HOOK_NAMES) h[name] = this[name].slice();
+    h.onRoute = this.onRoute.slice();
+    h.onRegister = this.onRegister.slice();
     return h;
   }
 }
@@ -73,7 +119,8 @@ export type HookNext = (reply: Reply, err: unknown, value: unknown) => void;
 /** Run modes. */
 export const STOP_WHEN_SENT = 1; // onRequest, preHandler: a hook that answers ends the run
 export const PASS_VALUE = 2; // onSend, onError: hooks get a third argument (payload / error)
-export const REPLACE_VALUE = 4; // onSend: a hook's result replaces the payload
+export const REPLACE_VALUE = 4; // onSend, preSerialization, preParsing: a hook's result replaces the payload
+export const REQUEST_ONLY = 8; // onRequestAbort: hooks get (req) only
 
 /**
  * Run `hooks` in order for one request, then call `next`. A hook that throws,
@@ -112,7 +159,12 @@ class HookRun {
       }
       let result: unknown;
       try {
-        result = mode & PASS_VALUE ? hook.fn.call(hook.scope, req, reply, this.value) : hook.fn.call(hook.scope, req, reply);
+        result =
+          mode & PASS_VALUE
+            ? hook.fn.call(hook.scope, req, reply, this.value)
+            : mode & REQUEST_ONLY
+              ? hook.fn.call(hook.scope, req)
+              : hook.fn.call(hook.scope, req, reply);
       } catch (err) {
         this.fail(err);
         return;
@@ -152,8 +204,27 @@ class HookRun {
       this.step();
     };
     try {
-      if (this.mode & PASS_VALUE) hook.fn.call(hook.scope, this.req, this.reply, this.value, done);
-      else hook.fn.call(hook.scope, this.req, this.reply, done);
+      const result: unknown =
+        this.mode & PASS_VALUE
+          ? hook.fn.call(hook.scope, this.req, this.reply, this.value, done)
+          : this.mode & REQUEST_ONLY
+            ? hook.fn.call(hook.scope, this.req, done)
+            : hook.fn.call(hook.scope, this.req, this.reply, done);
+      // As fastify: a hook that takes done() but returns a promise (a plain function
+      // calling an async one, as @fastify/helmet's) continues when either settles.
+      if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
+        (result as PromiseLike<unknown>).then(
+          (v) => {
+            if (!called) done(undefined, v);
+          },
+          (e) => {
+            if (!called) {
+              called = true;
+              this.fail(e);
+            }
+          },
+        );
+      }
     } catch (err) {
       if (!called) {
         called = true;
@@ -163,4 +234,68 @@ class HookRun {
       }
     }
   }
+}
+
+// ---- application hooks -------------------------------------------------------------
+
+/** What the application-hook runner needs of an app scope. */
+export interface HookScope {
+  [kHooks]: Hooks;
+  [kChildren]: HookScope[];
+}
+
+/**
+ * Run onReady, onListen or preClose: a scope's own hooks in order, then each
+ * child scope's, depth first (fastify's order). A hook that takes done() is
+ * waited for, as is a returned promise; with `timeout` > 0 a hook that never
+ * finishes fails with FST_ERR_HOOK_TIMEOUT. `onError` receives each failure
+ * and the run goes on; without it the first failure ends the run.
+ */
+export async function runAppHooks(
+  name: 'onReady' | 'onListen' | 'preClose',
+  scope: HookScope,
+  timeout: number,
+  onError?: (err: unknown) => void,
+): Promise<void> {
+  for (const entry of scope[kHooks][name]) {
+    try {
+      await callAppHook(entry, scope, timeout);
+    } catch (err) {
+      if (onError === undefined) throw err;
+      onError(err);
+    }
+  }
+  for (const child of scope[kChildren]) await runAppHooks(name, child, timeout, onError);
+}
+
+function callAppHook(entry: HookEntry, scope: HookScope, timeout: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let settled = false;
+    let timer: NodeJS.Timeout | undefined;
+    const finish = (err?: unknown): void => {
+      if (settled) return;
+      settled = true;
+      if (timer !== undefined) clearTimeout(timer);
+      if (err !== undefined && err !== null) reject(err);
+      else resolve();
+    };
+    if (timeout > 0) {
+      const fnName = (entry.fn as { name?: string }).name;
+      timer = setTimeout(() => finish(createError('FST_ERR_HOOK_TIMEOUT', entry.name, fnName ? ` "${fnName}"` : '')), timeout);
+    }
+    try {
+      if (entry.callback) {
+        entry.fn.call(scope, finish);
+      } else {
+        const result = entry.fn.call(scope) as unknown;
+        if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
+          (result as PromiseLike<unknown>).then(() => finish(), finish);
+        } else {
+          finish();
+        }
+      }
+    } catch (err) {
+      finish(err);
+    }
+  });
 }

@@ -7,7 +7,7 @@
  */
 import { STATUS_CODES } from 'node:http';
 import type { IncomingHeaders, OutgoingHeaders, RawRequest, RawResponse } from '@ringside/core';
-import { bodyless } from '@ringside/core';
+import { bodyless, validateResponse } from '@ringside/core';
 import type { Readable } from 'node:stream';
 import { stringify as stringifyQuery, type ParsedUrlQueryInput } from 'node:querystring';
 
@@ -27,6 +27,8 @@ export interface InjectOptions {
   body?: unknown;
   /** Peer address seen by req.ip. Default '127.0.0.1'. */
   remoteAddress?: string;
+  /** Cookies to send: added to the Cookie header as name=value (value URI-encoded). */
+  cookies?: Record<string, string>;
 }
 
 export interface InjectResponse {
@@ -39,6 +41,8 @@ export interface InjectResponse {
   /** Same as body. */
   payload: string;
   rawPayload: Buffer;
+  /** Trailers sent after a chunked body (lower-case names). */
+  trailers: Record<string, string>;
   json<T = any>(): T;
 }
 
@@ -108,6 +112,7 @@ class InjectResponseImpl implements RawResponse {
   aborted = false;
   status = 0;
   headers: Record<string, string | string[]> = {};
+  trailers: Record<string, string> = {};
   private chunks: Buffer[] = [];
   private started = false;
   private noBody = false;
@@ -120,7 +125,7 @@ class InjectResponseImpl implements RawResponse {
   ) {}
 
   private head(status: number, headers: OutgoingHeaders, bodyLength: number): void {
-    if (!Number.isInteger(status) || status < 100 || status > 999) throw new RangeError(`Invalid status code: ${status}`);
+    validateResponse(status, headers);
     this.started = true;
     this.status = status;
     const noContent = bodyless(status);
@@ -143,7 +148,7 @@ class InjectResponseImpl implements RawResponse {
     if (this.finished || this.started) throw new Error('Response already started; send() must be the only write of a response');
     const buf = body === null ? null : typeof body === 'string' ? Buffer.from(body) : body;
     // HEAD with a null body: headers as given (the framework sets Content-Length itself).
-    this.head(status, headers, buf === null && this.isHead ? -2 : buf?.length ?? 0);
+    this.head(status, headers, buf === null && this.isHead ? -2 : (buf?.length ?? 0));
     if (buf !== null && !this.noBody) this.chunks.push(buf);
     this.finish(false);
   }
@@ -160,11 +165,16 @@ class InjectResponseImpl implements RawResponse {
     return true;
   }
 
-  end(): void {
+  end(trailers?: OutgoingHeaders): void {
     if (this.finished) return;
     if (!this.started) {
       this.send(200, {}, null);
       return;
+    }
+    // As on a socket: trailers follow the last chunk of a chunked body only.
+    if (trailers !== undefined && !this.noBody && this.headers['transfer-encoding'] === 'chunked') {
+      validateResponse(this.status, trailers);
+      for (const name of Object.keys(trailers)) this.trailers[name.toLowerCase()] = String(trailers[name]);
     }
     this.finish(false);
   }
@@ -206,6 +216,7 @@ class InjectResponseImpl implements RawResponse {
       body,
       payload: body,
       rawPayload,
+      trailers: this.trailers,
       json<T>(): T {
         return JSON.parse(body) as T;
       },
@@ -213,13 +224,14 @@ class InjectResponseImpl implements RawResponse {
   }
 }
 
+const INJECT_BASE = 'http://localhost';
+
 function buildUrl(options: InjectOptions): string {
   let url = options.url ?? options.path ?? '/';
   if (url === '') url = '/';
-  if (/^https?:\/\//i.test(url)) {
-    const u = new URL(url);
-    url = u.pathname + u.search;
-  }
+  // Parsed as a WHATWG URL, as light-my-request (fastify's inject) does: dot segments are resolved.
+  const u = new URL(url.startsWith('/') ? INJECT_BASE + url : url, INJECT_BASE);
+  url = u.pathname + u.search;
   const q = options.query;
   if (q !== undefined) {
     const qs = typeof q === 'string' ? q.replace(/^\?/, '') : stringifyQuery(q);
@@ -230,7 +242,7 @@ function buildUrl(options: InjectOptions): string {
 
 /** Run one request through `onRequest` (the app's transport handler). */
 export function inject(onRequest: (raw: RawRequest, res: RawResponse) => void, input: InjectOptions | string): Promise<InjectResponse> {
-  const options: InjectOptions = typeof input === 'string' ? { url: input } : input ?? {};
+  const options: InjectOptions = typeof input === 'string' ? { url: input } : (input ?? {});
   const method = (options.method ?? 'GET').toUpperCase();
   const url = buildUrl(options);
   const headers: IncomingHeaders = {};
@@ -239,6 +251,12 @@ export function inject(onRequest: (raw: RawRequest, res: RawResponse) => void, i
     const key = name.toLowerCase();
     if (Array.isArray(value)) headers[key] = key === 'set-cookie' || !SINGLE_VALUE.has(key) ? value.map(String) : String(value[0]);
     else headers[key] = String(value);
+  }
+  if (options.cookies !== undefined) {
+    const pairs = Object.entries(options.cookies).map(([name, value]) => `${name}=${encodeURIComponent(String(value))}`);
+    const existing = headers.cookie;
+    if (typeof existing === 'string' && existing !== '') pairs.unshift(existing);
+    headers.cookie = pairs.join('; ');
   }
   headers.host ??= 'localhost:80';
   headers['user-agent'] ??= 'ringside-inject';
@@ -267,4 +285,118 @@ export function inject(onRequest: (raw: RawRequest, res: RawResponse) => void, i
       reject(err as Error);
     }
   });
+}
+
+/**
+ * inject() without options: light-my-request's chain, e.g.
+ * `await app.inject().post('/items').headers({ a: '1' }).payload({ x: 1 }).end()`.
+ * end() (or awaiting the chain) sends it; the options are fixed from then on.
+ */
+export class InjectChain implements PromiseLike<InjectResponse> {
+  private readonly opts: InjectOptions = {};
+  private sent: Promise<InjectResponse> | null = null;
+
+  constructor(private readonly run: (options: InjectOptions) => Promise<InjectResponse>) {}
+
+  private set(change: (o: InjectOptions) => void): this {
+    if (this.sent !== null) throw new Error('The request was already sent: set options before end()');
+    change(this.opts);
+    return this;
+  }
+
+  delete(url: string): this {
+    return this.set((o) => {
+      o.method = 'DELETE';
+      o.url = url;
+    });
+  }
+  get(url: string): this {
+    return this.set((o) => {
+      o.method = 'GET';
+      o.url = url;
+    });
+  }
+  head(url: string): this {
+    return this.set((o) => {
+      o.method = 'HEAD';
+      o.url = url;
+    });
+  }
+  options(url: string): this {
+    return this.set((o) => {
+      o.method = 'OPTIONS';
+      o.url = url;
+    });
+  }
+  patch(url: string): this {
+    return this.set((o) => {
+      o.method = 'PATCH';
+      o.url = url;
+    });
+  }
+  post(url: string): this {
+    return this.set((o) => {
+      o.method = 'POST';
+      o.url = url;
+    });
+  }
+  put(url: string): this {
+    return this.set((o) => {
+      o.method = 'PUT';
+      o.url = url;
+    });
+  }
+  trace(url: string): this {
+    return this.set((o) => {
+      o.method = 'TRACE';
+      o.url = url;
+    });
+  }
+  headers(headers: NonNullable<InjectOptions['headers']>): this {
+    return this.set((o) => {
+      o.headers = { ...o.headers, ...headers };
+    });
+  }
+  payload(payload: unknown): this {
+    return this.set((o) => {
+      o.payload = payload;
+    });
+  }
+  body(body: unknown): this {
+    return this.payload(body);
+  }
+  query(query: NonNullable<InjectOptions['query']>): this {
+    return this.set((o) => {
+      o.query = query;
+    });
+  }
+  cookies(cookies: Record<string, string>): this {
+    return this.set((o) => {
+      o.cookies = { ...o.cookies, ...cookies };
+    });
+  }
+
+  /** Send the request: a promise of the response, or cb(err, res). */
+  end(): Promise<InjectResponse>;
+  end(cb: (err: Error | null, res?: InjectResponse) => void): void;
+  end(cb?: (err: Error | null, res?: InjectResponse) => void): Promise<InjectResponse> | undefined {
+    this.sent ??= this.run({ ...this.opts });
+    if (cb === undefined) return this.sent;
+    this.sent.then(
+      (res) => cb(null, res),
+      (err: Error) => cb(err),
+    );
+  }
+
+  // biome-ignore lint/suspicious/noThenProperty: the chain is awaitable on purpose, as light-my-request's is
+  then<A = InjectResponse, B = never>(
+    onFulfilled?: ((res: InjectResponse) => A | PromiseLike<A>) | null,
+    onRejected?: ((err: unknown) => B | PromiseLike<B>) | null,
+  ): Promise<A | B> {
+    return this.end().then(onFulfilled, onRejected);
+  }
+
+  catch<B = never>(onRejected?: ((err: unknown) => B | PromiseLike<B>) | null): Promise<InjectResponse | B> {
+    return this.end().catch(onRejected);
+  }
 }

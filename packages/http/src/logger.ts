@@ -27,7 +27,7 @@ export interface Logger {
   debug: LogFn;
   trace: LogFn;
   silent: LogFn;
-  child(bindings: Record<string, unknown>): Logger;
+  child(bindings: Record<string, unknown>, options?: { level?: string }): Logger;
 }
 
 /** `true`, pino options (optionally with a `stream` destination), or a pino (-compatible) instance. */

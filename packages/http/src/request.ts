@@ -4,9 +4,13 @@
  * first use. Method, url and headers are the transport's JS strings, valid
  * for the whole life of the request.
  */
-import type { IncomingHeaders, RawRequest } from '@ringside/core';
+import type { IncomingHeaders, RawRequest, RawResponse } from '@ringside/core';
+import { createError } from './errors.js';
 import { nullLogger, type Logger } from './logger.js';
-import { kBodyState, kContext, kId, kLog, kQuery, kQueryString, kSeq, kStart } from './symbols.js';
+import { RawIncomingMessage, type RawSocket } from './raw-request.js';
+import { kBodyState, kContext, kId, kLog, kNodeRequest, kQuery, kQueryString, kSeq, kStart, kTransportRequest, kTransportResponse } from './symbols.js';
+import { compileValidationSchema, getValidationFunction, validateInput } from './validation.js';
+import type { HttpPart, ValidateFunction } from './schemas.js';
 import type { App } from './app.js';
 import type { RouteContext, RouteOptionsView } from './route.js';
 
@@ -25,8 +29,6 @@ export type BodyOf<RG> = Pick_<RG, 'Body', unknown>;
 export type HeadersOf<RG> = Pick_<RG, 'Headers', unknown> & IncomingHeaders;
 
 export class Request<RG extends RouteGeneric = RouteGeneric> {
-  /** The transport's request. */
-  declare readonly raw: RawRequest;
   /** Upper-case method as sent. */
   declare readonly method: string;
   /** Request-target as sent (path and query). */
@@ -37,6 +39,8 @@ export class Request<RG extends RouteGeneric = RouteGeneric> {
   declare params: ParamsOf<RG>;
   /** The parsed body (see content-type parsers); undefined when the request has none. */
   declare body: BodyOf<RG>;
+  /** The validation failure of a route with attachValidation: true (set only when validation failed). */
+  declare validationError?: Error & { validation?: unknown; validationContext?: string };
   declare [kContext]: RouteContext;
   declare [kQueryString]: string;
   declare [kQuery]: QueryOf<RG> | undefined;
@@ -45,9 +49,15 @@ export class Request<RG extends RouteGeneric = RouteGeneric> {
   declare [kLog]: Logger | undefined;
   declare [kStart]: number;
   declare [kBodyState]: number;
+  declare [kTransportRequest]: RawRequest;
+  /** Set by the Reply built for this request. */
+  declare [kTransportResponse]: RawResponse;
+  declare [kNodeRequest]: RawIncomingMessage | null;
 
   constructor(raw: RawRequest, params: Record<string, string | undefined>, queryString: string, ctx: RouteContext, seq: number) {
-    this.raw = raw;
+    this[kTransportRequest] = raw;
+    this[kTransportResponse] = null!;
+    this[kNodeRequest] = null;
     this.method = raw.method;
     this.url = raw.url;
     this.headers = raw.headers as HeadersOf<RG>;
@@ -61,6 +71,16 @@ export class Request<RG extends RouteGeneric = RouteGeneric> {
     this[kLog] = undefined;
     this[kStart] = 0;
     this[kBodyState] = 0;
+  }
+
+  /** node's http.IncomingMessage shape (a Readable of the body), built on first use. */
+  get raw(): RawIncomingMessage {
+    return (this[kNodeRequest] ??= new RawIncomingMessage(this));
+  }
+
+  /** request.raw.socket: the connection's addresses. */
+  get socket(): RawSocket {
+    return this.raw.socket;
   }
 
   /** The parsed query string (an empty object when there is none). */
@@ -88,8 +108,9 @@ export class Request<RG extends RouteGeneric = RouteGeneric> {
   get id(): string {
     let id = this[kId];
     if (id === undefined) {
-      const gen = this[kContext].root.genReqId;
-      id = gen === undefined ? 'req-' + this[kSeq] : String(gen(this.raw));
+      const gen = this[kContext].genReqId;
+      const made = gen === undefined ? undefined : gen(this.raw as never);
+      id = made === undefined || made === null ? 'req-' + this[kSeq] : String(made);
       this[kId] = id;
     }
     return id;
@@ -106,29 +127,28 @@ export class Request<RG extends RouteGeneric = RouteGeneric> {
    * otherwise the peer and the X-Forwarded-For entries the proxies vouch for.
    */
   get ips(): string[] {
-    const remote = this.raw.remoteAddress;
+    const remote = this[kTransportRequest].remoteAddress;
     const trust = this[kContext].root.trustProxy;
     if (trust === false) return [remote];
     const xff = this.headers['x-forwarded-for'];
     if (xff === undefined || xff === '') return [remote];
-    const forwarded = (typeof xff === 'string' ? xff : xff.join(',')).split(',').map((s) => s.trim()).filter((s) => s !== '');
+    const forwarded = (typeof xff === 'string' ? xff : xff.join(','))
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
     // Nearest first: the peer, then the forwarded entries from right to left.
     const chain = [remote, ...forwarded.reverse()];
-    let hops: number;
-    if (trust === true) hops = chain.length - 1;
-    else if (typeof trust === 'number') hops = Math.min(trust, chain.length - 1);
-    else {
-      hops = 0;
-      while (hops < chain.length - 1 && trust.has(chain[hops]!)) hops++;
-    }
+    // As proxy-addr's all(): stop at the first address that is not a trusted proxy.
+    let hops = 0;
+    while (hops < chain.length - 1 && trust(chain[hops]!, hops)) hops++;
     return chain.slice(0, hops + 1);
   }
 
   /** Host header (with port), or X-Forwarded-Host when the proxy is trusted. */
   get host(): string {
     const fwd = trusted(this) ? this.headers['x-forwarded-host'] : undefined;
-    const h = (typeof fwd === 'string' && fwd !== '' ? fwd.split(',')[0]!.trim() : undefined) ?? this.headers.host;
-    return typeof h === 'string' ? h : h?.[0] ?? '';
+    const h = (typeof fwd === 'string' && fwd !== '' ? lastEntry(fwd) : undefined) ?? this.headers.host;
+    return typeof h === 'string' ? h : (h?.[0] ?? '');
   }
 
   /** host without the port. */
@@ -145,7 +165,7 @@ export class Request<RG extends RouteGeneric = RouteGeneric> {
   /** 'http', or X-Forwarded-Proto when the proxy is trusted. */
   get protocol(): string {
     const fwd = trusted(this) ? this.headers['x-forwarded-proto'] : undefined;
-    return typeof fwd === 'string' && fwd !== '' ? fwd.split(',')[0]!.trim().toLowerCase() : 'http';
+    return typeof fwd === 'string' && fwd !== '' ? lastEntry(fwd) : 'http';
   }
 
   /** A child of the app logger with this request's id (the no-op logger when logging is off). */
@@ -153,7 +173,8 @@ export class Request<RG extends RouteGeneric = RouteGeneric> {
     let log = this[kLog];
     if (log === undefined) {
       const root = this[kContext].root;
-      log = root.logEnabled ? root.log.child({ reqId: this.id }) : nullLogger;
+      const level = this[kContext].logLevel;
+      log = root.logEnabled ? root.log.child({ [root.options.requestIdLogLabel]: this.id }, ...(level !== undefined ? [{ level }] : [])) : nullLogger;
       this[kLog] = log;
     }
     return log;
@@ -182,15 +203,50 @@ export class Request<RG extends RouteGeneric = RouteGeneric> {
   get server(): App {
     return this[kContext].scope;
   }
+
+  /** A decorateRequest() decorator of this request (functions bound to it); FST_ERR_DEC_UNDECLARED when there is none. */
+  getDecorator<T = unknown>(name: string | symbol): T {
+    const value = (this as unknown as Record<string | symbol, unknown>)[declared(this, name)];
+    return (typeof value === 'function' ? value.bind(this) : value) as T;
+  }
+
+  /** Set this request's value of a decorateRequest() decorator. */
+  setDecorator(name: string | symbol, value: unknown): void {
+    (this as unknown as Record<string | symbol, unknown>)[declared(this, name)] = value;
+  }
+
+  /** The route's validator for 'body' | 'querystring' | 'params' | 'headers', or the one compiled for a schema object. */
+  getValidationFunction(partOrSchema: string | object): ValidateFunction | undefined {
+    return getValidationFunction(this, partOrSchema);
+  }
+
+  /** Compile a schema with the route's validator compiler (cached per route and schema object). */
+  compileValidationSchema(schema: object, httpPart?: HttpPart): ValidateFunction {
+    return compileValidationSchema(this, schema, httpPart ?? null);
+  }
+
+  /** Validate `input` with a schema, or with the route's validator for an HTTP part. */
+  validateInput(input: unknown, schema: object | string, httpPart?: string): unknown {
+    return validateInput(this, input, schema, httpPart);
+  }
 }
 
 /** Whether the peer is a proxy whose X-Forwarded-* headers count. */
 function trusted(req: Request): boolean {
   const trust = req[kContext].root.trustProxy;
-  if (trust === false) return false;
-  if (trust === true) return true;
-  if (typeof trust === 'number') return trust > 0;
-  return trust.has(req.raw.remoteAddress);
+  return trust !== false && trust(req[kTransportRequest].remoteAddress, 0);
+}
+
+/** The nearest proxy's value of a repeated X-Forwarded-Host/-Proto (the last entry), as fastify. */
+function lastEntry(value: string): string {
+  const comma = value.lastIndexOf(',');
+  return (comma === -1 ? value : value.slice(comma + 1)).trim();
+}
+
+/** `name`, if it is a request decorator of the request's scope. */
+function declared(req: Request, name: string | symbol): string | symbol {
+  if (!req.server.hasRequestDecorator(name)) throw createError('FST_ERR_DEC_UNDECLARED', String(name), 'request');
+  return name;
 }
 
 /** Properties every Request has, which decorateRequest may not reuse. */

@@ -11,18 +11,79 @@
 import type { RawRequest, RawResponse } from '@ringside/core';
 import { createError } from './errors.js';
 import { hookEntry, REQUEST_HOOK_NAMES, runHooks, STOP_WHEN_SENT, type HookEntry, type RequestHookName } from './hooks.js';
+import { runPreParsing } from './pre-parsing.js';
+import { turnTime } from './clock.js';
 import { BODY_BUFFER, BODY_DONE, BODY_NONE, BODY_PARSE, BODY_STREAM, readBody, type ContentTypeParser } from './content-type-parser.js';
 import { alreadySent, handleError, onFinished, type ErrorHandler, type ErrorHandlerEntry, type Reply } from './reply.js';
-import { kBodyState, kContext, kErrorHandler, kHooks, kParent, kParsers, kReplyClass, kRequestClass, kSent, kSerializer, kStart } from './symbols.js';
+import {
+  kBodyState,
+  kContext,
+  kErrorHandler,
+  kGenReqId,
+  kHooks,
+  kLogLevel,
+  kParent,
+  kParsers,
+  kReplyClass,
+  kRequestClass,
+  kSchemaController,
+  kSchemaErrorFormatter,
+  kSent,
+  kSerializer,
+  kStart,
+  kTransportRequest,
+} from './symbols.js';
 import type { Request, RouteGeneric } from './request.js';
+import {
+  compileValidation,
+  defaultSchemaErrorFormatter,
+  normalizeSchema,
+  validateRequest,
+  type RouteSchema,
+  type RouteSchemaOptions,
+  type RouteValidation,
+} from './validation.js';
+import { compileSerialization, type ResponseSerializers } from './serialization.js';
+import type { SchemaErrorFormatter, SerializeFunction, SerializerCompiler, ValidateFunction, ValidatorCompiler } from './schemas.js';
 import type { App, Root } from './app.js';
 
 /** Methods find-my-way routes (node's http.METHODS as of Node 22). */
 export const HTTP_METHODS = [
-  'ACL', 'BIND', 'CHECKOUT', 'CONNECT', 'COPY', 'DELETE', 'GET', 'HEAD', 'LINK', 'LOCK', 'M-SEARCH', 'MERGE',
-  'MKACTIVITY', 'MKCALENDAR', 'MKCOL', 'MOVE', 'NOTIFY', 'OPTIONS', 'PATCH', 'POST', 'PROPFIND', 'PROPPATCH',
-  'PURGE', 'PUT', 'QUERY', 'REBIND', 'REPORT', 'SEARCH', 'SOURCE', 'SUBSCRIBE', 'TRACE', 'UNBIND', 'UNLINK',
-  'UNLOCK', 'UNSUBSCRIBE',
+  'ACL',
+  'BIND',
+  'CHECKOUT',
+  'CONNECT',
+  'COPY',
+  'DELETE',
+  'GET',
+  'HEAD',
+  'LINK',
+  'LOCK',
+  'M-SEARCH',
+  'MERGE',
+  'MKACTIVITY',
+  'MKCALENDAR',
+  'MKCOL',
+  'MOVE',
+  'NOTIFY',
+  'OPTIONS',
+  'PATCH',
+  'POST',
+  'PROPFIND',
+  'PROPPATCH',
+  'PURGE',
+  'PUT',
+  'QUERY',
+  'REBIND',
+  'REPORT',
+  'SEARCH',
+  'SOURCE',
+  'SUBSCRIBE',
+  'TRACE',
+  'UNBIND',
+  'UNLINK',
+  'UNLOCK',
+  'UNSUBSCRIBE',
 ] as const;
 const METHOD_SET: ReadonlySet<string> = new Set(HTTP_METHODS);
 
@@ -46,6 +107,15 @@ export interface RouteShorthandOptions {
   onSend?: AnyHook | AnyHook[];
   onResponse?: AnyHook | AnyHook[];
   onError?: AnyHook | AnyHook[];
+  preParsing?: AnyHook | AnyHook[];
+  preValidation?: AnyHook | AnyHook[];
+  preSerialization?: AnyHook | AnyHook[];
+  onTimeout?: AnyHook | AnyHook[];
+  onRequestAbort?: AnyHook | AnyHook[];
+  /** Log level of this route's request logger (e.g. 'warn', 'silent'). */
+  logLevel?: string;
+  /** A '/' route under a prefix answers: 'both' (default) prefix and prefix + '/', 'slash' only prefix + '/', 'no-slash' only prefix. */
+  prefixTrailingSlash?: 'both' | 'slash' | 'no-slash';
   /** Error handler for this route only (before the scope's). */
   errorHandler?: ErrorHandler;
   /** JSON serializer for this route. Default: the scope's (JSON.stringify). */
@@ -56,6 +126,16 @@ export interface RouteShorthandOptions {
   constraints?: Record<string, unknown>;
   /** Add the automatic HEAD route for this GET route. Default: the app's exposeHeadRoutes. */
   exposeHeadRoute?: boolean;
+  /** JSON schemas: body, querystring (or query), params, headers (validated), response by status (serialized). */
+  schema?: RouteSchema;
+  /** Put a validation failure on req.validationError and call the handler, instead of answering 400. */
+  attachValidation?: boolean;
+  /** Compiles this route's request schemas (default: the scope's, ajv). */
+  validatorCompiler?: ValidatorCompiler;
+  /** Compiles this route's response schemas (default: the scope's, fast-json-stringify). */
+  serializerCompiler?: SerializerCompiler;
+  /** Builds the error for a failed validation (default: the scope's). */
+  schemaErrorFormatter?: SchemaErrorFormatter;
 }
 
 export interface RouteOptions<RG extends RouteGeneric = RouteGeneric> extends RouteShorthandOptions {
@@ -75,9 +155,35 @@ export interface RouteOptionsView {
   readonly config: Readonly<Record<string, unknown>>;
 }
 
-const ROUTE_KEYS = [
-  'method', 'url', 'path', 'handler', 'bodyLimit', 'body', 'onRequest', 'preHandler', 'onSend', 'onResponse', 'onError',
-  'errorHandler', 'serializer', 'config', 'constraints', 'exposeHeadRoute',
+export const ROUTE_KEYS = [
+  'method',
+  'url',
+  'path',
+  'handler',
+  'bodyLimit',
+  'body',
+  'onRequest',
+  'preHandler',
+  'onSend',
+  'onResponse',
+  'onError',
+  'errorHandler',
+  'serializer',
+  'config',
+  'constraints',
+  'exposeHeadRoute',
+  'preParsing',
+  'preValidation',
+  'preSerialization',
+  'onTimeout',
+  'onRequestAbort',
+  'logLevel',
+  'prefixTrailingSlash',
+  'schema',
+  'attachValidation',
+  'validatorCompiler',
+  'serializerCompiler',
+  'schemaErrorFormatter',
 ];
 const BODY_MODES: Record<string, number> = { parse: BODY_PARSE, buffer: BODY_BUFFER, stream: BODY_STREAM };
 const BODY_NAMES = ['none', 'parse', 'buffer', 'stream'] as const;
@@ -93,6 +199,17 @@ export class RouteContext {
   onSend: HookEntry[] | null = null;
   onResponse: HookEntry[] | null = null;
   onError: HookEntry[] | null = null;
+  preParsing: HookEntry[] | null = null;
+  preValidation: HookEntry[] | null = null;
+  preSerialization: HookEntry[] | null = null;
+  onTimeout: HookEntry[] | null = null;
+  onRequestAbort: HookEntry[] | null = null;
+  /** Request ids of the route's scope (setGenReqId); undefined: 'req-1', 'req-2', … */
+  genReqId: ((raw: RawRequest) => string | undefined) | undefined = undefined;
+  /** The route's log level (route option, else register(p, { logLevel })). */
+  logLevel: string | undefined = undefined;
+  /** The logLevel route option. */
+  routeLogLevel: string | undefined = undefined;
   errorHandlers: ErrorHandlerEntry[] = [];
   parsers!: ContentTypeParser;
   Request!: RequestClass;
@@ -101,6 +218,20 @@ export class RouteContext {
   routeOptions!: RouteOptionsView;
   /** Needs raw.onClose (onResponse hooks or logging). */
   needsFinish = false;
+  /** The schema options of the route; null without any. */
+  schemaOptions: RouteSchemaOptions | null = null;
+  /** The route set its own bodyLimit (it then wins over a content-type parser's). */
+  ownBodyLimit = false;
+  /** Compiled request validators; null when nothing is validated. */
+  validation: RouteValidation | null = null;
+  /** Compiled response serializers by status; null without response schemas. */
+  responseSerializers: ResponseSerializers | null = null;
+  /** The serializers reply.send() uses: responseSerializers unless a custom reply serializer takes precedence. */
+  sendSerializers: ResponseSerializers | null = null;
+  /** reply.compileSerializationSchema() results by schema object. */
+  serializerCache: WeakMap<object, SerializeFunction> | null = null;
+  /** req.compileValidationSchema() results by schema object. */
+  validatorCache: WeakMap<object, ValidateFunction> | null = null;
 
   constructor(
     readonly root: Root,
@@ -133,14 +264,17 @@ export class RouteContext {
     const chain: ErrorHandlerEntry[] = [];
     if (this.routeErrorHandler) chain.push(this.routeErrorHandler);
     for (let s: App | null = scope; s !== null; s = s[kParent]) {
-      if (Object.prototype.hasOwnProperty.call(s, kErrorHandler)) chain.push(s[kErrorHandler]!);
+      if (Object.hasOwn(s, kErrorHandler)) chain.push(s[kErrorHandler]!);
     }
     this.errorHandlers = chain;
     this.parsers = scope[kParsers];
     this.Request = scope[kRequestClass] as unknown as RequestClass;
     this.Reply = scope[kReplyClass] as unknown as ReplyClass;
     this.serializer = this.routeSerializer ?? scope[kSerializer];
-    this.needsFinish = this.onResponse !== null || this.root.logEnabled;
+    this.needsFinish = this.onResponse !== null || this.onRequestAbort !== null || this.onTimeout !== null || this.root.logEnabled;
+    this.genReqId = scope[kGenReqId];
+    this.logLevel = this.routeLogLevel ?? scope[kLogLevel];
+    if (this.schemaOptions !== null) this.compileSchemas();
     this.routeOptions = Object.freeze({
       method: this.method,
       url: this.url,
@@ -150,10 +284,40 @@ export class RouteContext {
     });
   }
 
+  /** Compile the route's schemas with its scope's compilers (at ready, never per request). */
+  private compileSchemas(): void {
+    const options = this.schemaOptions!;
+    const controller = this.scope[kSchemaController];
+    const settings = this.root.schemaSettings;
+    const formatter = this.scope[kSchemaErrorFormatter] ?? defaultSchemaErrorFormatter;
+    this.validation = compileValidation(options, controller, settings, formatter, this.method, this.url);
+    this.responseSerializers = compileSerialization(options, controller, settings, this.method, this.url);
+    // As in fastify, a serializer set with setReplySerializer (or the route's) wins over response schemas.
+    this.sendSerializers = this.serializer === JSON.stringify ? this.responseSerializers : null;
+  }
+
   /** The same route answering HEAD (automatic HEAD for GET routes). */
   headVariant(): RouteContext {
-    return new RouteContext(this.root, this.scope, 'HEAD', this.url, this.paths, this.handler, BODY_NONE, this.bodyLimit, this.routeHooks,
-      this.routeErrorHandler, this.routeSerializer, this.config, this.constraints, false, false);
+    const head = new RouteContext(
+      this.root,
+      this.scope,
+      'HEAD',
+      this.url,
+      this.paths,
+      this.handler,
+      BODY_NONE,
+      this.bodyLimit,
+      this.routeHooks,
+      this.routeErrorHandler,
+      this.routeSerializer,
+      this.config,
+      this.constraints,
+      false,
+      false,
+    );
+    head.schemaOptions = this.schemaOptions;
+    head.routeLogLevel = this.routeLogLevel;
+    return head;
   }
 }
 
@@ -170,10 +334,11 @@ function hookList(name: RequestHookName, value: unknown, scope: unknown, what: s
 }
 
 /** Paths a route answers under a prefix ('/' under '/v1' answers '/v1' and '/v1/'). */
-function prefixed(prefix: string, url: string, ignoreTrailingSlash: boolean): string[] {
+function prefixed(prefix: string, url: string, ignoreTrailingSlash: boolean, trailingSlash: string | undefined): string[] {
   if (prefix === '') return [url === '' ? '/' : url];
-  if (url === '' ) return [prefix];
-  if (url === '/') return ignoreTrailingSlash ? [prefix] : [prefix, prefix + '/'];
+  if (url === '') return [prefix];
+  if (url === '/' && trailingSlash === 'slash') return [prefix + '/'];
+  if (url === '/') return ignoreTrailingSlash || trailingSlash === 'no-slash' ? [prefix] : [prefix, prefix + '/'];
   if (url.startsWith('*')) return [prefix + '/' + url];
   return [prefix + url];
 }
@@ -188,17 +353,19 @@ export function parseRouteOptions(root: Root, scope: App, options: RouteOptions,
   }
   if (typeof url !== 'string') throw invalid(what, 'the url must be a string');
   if (!(url === '' && prefix !== '') && url[0] !== '/' && url[0] !== '*') throw invalid(what, `the url must start with '/' or '*'`);
-  if (typeof options.handler !== 'function') throw invalid(what, `the handler must be a function, got ${options.handler === null ? 'null' : typeof options.handler}`);
+  if (typeof options.handler !== 'function')
+    throw invalid(what, `the handler must be a function, got ${options.handler === null ? 'null' : typeof options.handler}`);
   const methods = (Array.isArray(options.method) ? options.method : [options.method]) as unknown[];
-  if (methods.length === 0) throw createError('RS_ERR_ROUTE_INVALID_METHOD', '(no method)');
+  if (methods.length === 0) throw createError('FST_ERR_ROUTE_METHOD_NOT_SUPPORTED', '(no method)');
   const upper = methods.map((m) => {
-    if (typeof m !== 'string' || !METHOD_SET.has(m.toUpperCase())) throw createError('RS_ERR_ROUTE_INVALID_METHOD', JSON.stringify(m));
+    if (typeof m !== 'string' || !METHOD_SET.has(m.toUpperCase())) throw createError('FST_ERR_ROUTE_METHOD_NOT_SUPPORTED', JSON.stringify(m));
     return m.toUpperCase();
   });
   let bodyLimit = root.options.bodyLimit;
   if (options.bodyLimit !== undefined) {
     const b = options.bodyLimit;
-    if (typeof b !== 'number' || !Number.isInteger(b) || b <= 0) throw invalid(what, `option "bodyLimit" must be a positive integer (bytes), got ${JSON.stringify(b)}`);
+    if (typeof b !== 'number' || !Number.isInteger(b) || b <= 0)
+      throw invalid(what, `option "bodyLimit" must be a positive integer (bytes), got ${JSON.stringify(b)}`);
     bodyLimit = b;
   }
   if (options.body !== undefined && BODY_MODES[options.body] === undefined) {
@@ -211,17 +378,71 @@ export function parseRouteOptions(root: Root, scope: App, options: RouteOptions,
   if (options.errorHandler !== undefined && typeof options.errorHandler !== 'function') throw invalid(what, 'option "errorHandler" must be a function');
   if (options.serializer !== undefined && typeof options.serializer !== 'function') throw invalid(what, 'option "serializer" must be a function');
   if (options.config !== undefined && (typeof options.config !== 'object' || options.config === null)) throw invalid(what, 'option "config" must be an object');
-  if (options.constraints !== undefined && (typeof options.constraints !== 'object' || options.constraints === null)) throw invalid(what, 'option "constraints" must be an object');
-  if (options.exposeHeadRoute !== undefined && typeof options.exposeHeadRoute !== 'boolean') throw invalid(what, 'option "exposeHeadRoute" must be true or false');
-  const paths = prefixed(prefix, url, root.options.ignoreTrailingSlash);
+  if (options.constraints !== undefined && (typeof options.constraints !== 'object' || options.constraints === null))
+    throw invalid(what, 'option "constraints" must be an object');
+  if (options.exposeHeadRoute !== undefined && typeof options.exposeHeadRoute !== 'boolean')
+    throw invalid(what, 'option "exposeHeadRoute" must be true or false');
+  const trailing = options.prefixTrailingSlash;
+  if (trailing !== undefined && trailing !== 'both' && trailing !== 'slash' && trailing !== 'no-slash')
+    throw invalid(what, `option "prefixTrailingSlash" must be 'both', 'slash' or 'no-slash'`);
+  if (options.logLevel !== undefined && typeof options.logLevel !== 'string')
+    throw invalid(what, 'option "logLevel" must be a pino level name such as \'warn\'');
+  const paths = prefixed(prefix, url, root.options.ignoreTrailingSlash, trailing);
   const errorHandler = options.errorHandler ? { fn: options.errorHandler as ErrorHandler, scope } : null;
   const config = Object.freeze({ ...options.config });
   const exposeHead = options.exposeHeadRoute ?? root.options.exposeHeadRoutes;
+  const schemaOptions = parseSchemaOptions(options, what);
+  const bodyless = upper.find((m) => m === 'GET' || m === 'HEAD' || m === 'TRACE');
+  if (bodyless !== undefined && schemaOptions?.schema?.body !== undefined)
+    throw createError('FST_ERR_ROUTE_BODY_VALIDATION_SCHEMA_NOT_SUPPORTED', bodyless, url);
   return upper.map((method) => {
     const mode = options.body !== undefined ? BODY_MODES[options.body]! : method === 'GET' || method === 'HEAD' ? BODY_NONE : BODY_PARSE;
-    return new RouteContext(root, scope, method, paths[0]!, paths, options.handler as RouteHandler, mode, bodyLimit, routeHooks, errorHandler,
-      options.serializer ?? null, config, options.constraints, exposeHead, false);
+    const ctx = new RouteContext(
+      root,
+      scope,
+      method,
+      paths[0]!,
+      paths,
+      options.handler as RouteHandler,
+      mode,
+      bodyLimit,
+      routeHooks,
+      errorHandler,
+      options.serializer ?? null,
+      config,
+      options.constraints,
+      exposeHead,
+      false,
+    );
+    ctx.schemaOptions = schemaOptions;
+    ctx.ownBodyLimit = options.bodyLimit !== undefined;
+    ctx.routeLogLevel = options.logLevel;
+    return ctx;
   });
+}
+
+/** The schema-related route options, checked; null when the route has none. */
+function parseSchemaOptions(options: RouteOptions, what: string): RouteSchemaOptions | null {
+  const { schema, attachValidation, validatorCompiler, serializerCompiler, schemaErrorFormatter } = options;
+  if (schema === undefined && validatorCompiler === undefined && serializerCompiler === undefined && schemaErrorFormatter === undefined) return null;
+  if (schema !== undefined && (schema === null || typeof schema !== 'object'))
+    throw invalid(what, 'option "schema" must be an object like { body, querystring, params, headers, response }');
+  if (attachValidation !== undefined && typeof attachValidation !== 'boolean') throw invalid(what, 'option "attachValidation" must be true or false');
+  for (const [name, fn] of [
+    ['validatorCompiler', validatorCompiler],
+    ['serializerCompiler', serializerCompiler],
+  ] as const) {
+    if (fn !== undefined && typeof fn !== 'function') throw invalid(what, `option "${name}" must be a function`);
+  }
+  if (schemaErrorFormatter !== undefined && typeof schemaErrorFormatter !== 'function')
+    throw createError('FST_ERR_SCHEMA_ERROR_FORMATTER_NOT_FN', typeof schemaErrorFormatter);
+  return {
+    schema: schema === undefined ? undefined : normalizeSchema(schema),
+    validatorCompiler,
+    serializerCompiler,
+    schemaErrorFormatter,
+    attachValidation: attachValidation ?? false,
+  };
 }
 
 const noop = (): void => {};
@@ -234,7 +455,7 @@ export function mount(root: Root, ctx: RouteContext): void {
       else root.router.on(ctx.method as 'GET', path, noop, ctx);
     } catch (e) {
       const msg = (e as Error).message;
-      if (/already declared/.test(msg)) throw createError('RS_ERR_ROUTE_DUPLICATE', ctx.method, path);
+      if (/already declared/.test(msg)) throw createError('FST_ERR_DUPLICATED_ROUTE', ctx.method, path);
       throw invalid(`${ctx.method} ${path}`, msg);
     }
     if (ctx.constraints) root.constrained = true;
@@ -256,12 +477,35 @@ export function defaultNotFoundHandler(req: Request, reply: Reply): void {
 }
 
 export function badUrlHandler(req: Request): never {
-  throw createError('RS_ERR_ROUTE_BAD_URL', req.url);
+  throw createError('FST_ERR_BAD_URL', req.url);
 }
 
 /** A context for not-found or bad-URL answers in `scope`. */
-export function specialContext(root: Root, scope: App, url: string, paths: string[], handler: RouteHandler, routeHooks: Partial<Record<RequestHookName, HookEntry[]>> | null): RouteContext {
-  return new RouteContext(root, scope, '*', url, paths, handler, BODY_NONE, root.options.bodyLimit, routeHooks, null, null, Object.freeze({}), undefined, false, true);
+export function specialContext(
+  root: Root,
+  scope: App,
+  url: string,
+  paths: string[],
+  handler: RouteHandler,
+  routeHooks: Partial<Record<RequestHookName, HookEntry[]>> | null,
+): RouteContext {
+  return new RouteContext(
+    root,
+    scope,
+    '*',
+    url,
+    paths,
+    handler,
+    BODY_NONE,
+    root.options.bodyLimit,
+    routeHooks,
+    null,
+    null,
+    Object.freeze({}),
+    undefined,
+    false,
+    true,
+  );
 }
 
 export function notFoundHooks(options: unknown, scope: App): Partial<Record<RequestHookName, HookEntry[]>> | null {
@@ -277,6 +521,14 @@ export function notFoundHooks(options: unknown, scope: App): Partial<Record<Requ
 
 // ---- the request path -------------------------------------------------------------
 
+const CLOSING_BODY = '{"error":"Service Unavailable","message":"Service Unavailable","statusCode":503}';
+
+/** A request that arrived while the app closes (return503OnClosing): fastify's 503, and the connection closes. */
+function answerClosing(raw: RawRequest, res: RawResponse): void {
+  if (raw.hasBody) raw.discardBody();
+  res.send(503, { 'content-type': 'application/json', 'content-length': CLOSING_BODY.length, connection: 'close' }, CLOSING_BODY);
+}
+
 function queryStringOf(url: string): string {
   const q = url.indexOf('?');
   return q === -1 ? '' : url.slice(q + 1);
@@ -290,6 +542,10 @@ interface Found {
 
 /** The transport's onRequest: route, build Request/Reply, run the lifecycle. */
 export function handleRequest(root: Root, raw: RawRequest, res: RawResponse): void {
+  if (root.closing && root.options.return503OnClosing) {
+    answerClosing(raw, res);
+    return;
+  }
   const url = raw.url;
   const router = root.router;
   const found = router.find(raw.method as 'GET', url, root.constrained ? router.constrainer.deriveConstraints(raw) : undefined) as Found | null;
@@ -318,8 +574,14 @@ export function handleRequest(root: Root, raw: RawRequest, res: RawResponse): vo
   }
   const req = new ctx.Request(raw, params, qs, ctx, ++root.seq);
   const reply = new ctx.Reply(res, req, ctx);
+  req[kStart] = turnTime();
   if (ctx.needsFinish) {
-    if (root.logEnabled) req[kStart] = performance.now();
+    if (root.logEnabled && root.logsRequest(req)) {
+      req.log.info(
+        { req: { method: req.method, url: req.url, host: req.host, remoteAddress: raw.remoteAddress, remotePort: raw.remotePort } },
+        'incoming request',
+      );
+    }
     res.onClose((aborted) => onFinished(reply, aborted));
   }
   if (ctx.onRequest !== null) runHooks(ctx.onRequest, req, reply, STOP_WHEN_SENT, undefined, afterOnRequest);
@@ -334,18 +596,44 @@ function afterOnRequest(reply: Reply, err: unknown): void {
   const ctx = reply[kContext];
   if (ctx.bodyMode === BODY_NONE) {
     const req = reply.request;
-    if (req.raw.hasBody) {
+    if (req[kTransportRequest].hasBody) {
       req[kBodyState] = BODY_DONE;
-      req.raw.discardBody();
+      req[kTransportRequest].discardBody();
     }
-    preHandler(reply);
+    if (ctx.preParsing !== null) runPreParsing(reply, ctx.preParsing, afterPreParsing);
+    else preValidation(reply);
     return;
   }
-  readBody(reply.request, reply, ctx, afterBody);
+  if (ctx.preParsing !== null) runPreParsing(reply, ctx.preParsing, afterPreParsing);
+  else readBody(reply.request, reply, ctx, afterBody);
+}
+
+function afterPreParsing(reply: Reply, err: unknown): void {
+  if (err !== null) handleError(reply, err);
+  else if (reply[kContext].bodyMode === BODY_NONE) preValidation(reply);
+  else readBody(reply.request, reply, reply[kContext], afterBody);
 }
 
 function afterBody(reply: Reply, err: unknown): void {
   if (err !== null) handleError(reply, err);
+  else preValidation(reply);
+}
+
+/** preValidation hooks: after the body is parsed, before schema validation. */
+function preValidation(reply: Reply): void {
+  const hooks = reply[kContext].preValidation;
+  if (hooks !== null) runHooks(hooks, reply.request, reply, STOP_WHEN_SENT, undefined, afterPreValidation);
+  else validation(reply);
+}
+
+function afterPreValidation(reply: Reply, err: unknown): void {
+  if (err !== null) handleError(reply, err);
+  else validation(reply);
+}
+
+/** Schema validation (validation.ts) when the route has request schemas, then preHandler. */
+function validation(reply: Reply): void {
+  if (reply[kContext].validation !== null) validateRequest(reply, preHandler);
   else preHandler(reply);
 }
 
@@ -360,8 +648,8 @@ function afterPreHandler(reply: Reply, err: unknown): void {
   else callHandler(reply);
 }
 
-function callHandler(reply: Reply): void {
-  const ctx = reply[kContext];
+/** Call the handler of `ctx` (the route's, or a not-found handler for reply.callNotFound()) and send what it returns. */
+export function callHandler(reply: Reply, ctx: RouteContext = reply[kContext]): void {
   let result: unknown;
   try {
     result = ctx.handler.call(ctx.scope, reply.request, reply);

@@ -21,18 +21,33 @@ export const kRequestClass = Symbol('ringside.Request');
 export const kReplyClass = Symbol('ringside.Reply');
 /** JSON serializer of the scope (setReplySerializer). */
 export const kSerializer = Symbol('ringside.serializer');
-/** Plugins and after() callbacks registered in the scope, loaded in order. */
-export const kQueue = Symbol('ringside.queue');
+/** Shared schemas and compilers of the scope (own property once the scope writes to it). */
+export const kSchemaController = Symbol('ringside.schemaController');
+/** setSchemaErrorFormatter() of the scope. */
+export const kSchemaErrorFormatter = Symbol('ringside.schemaErrorFormatter');
 /** The scope this one was created from. */
 export const kParent = Symbol('ringside.parent');
-/** Plugin options given to register() (for `app.pluginOptions`-like introspection). */
-export const kPluginName = Symbol('ringside.pluginName');
+/** The avvio instance that loads the app's plugins (on the root scope). */
+export const kAvvio = Symbol('ringside.avvio');
+/** avvio's own ready(), kept when App.ready replaces it (runs a callback in avvio's ready queue). */
+export const kAvvioReady = Symbol('ringside.avvioReady');
+/** Child scopes created by register(), in order (application hooks run over this tree). */
+export const kChildren = Symbol('ringside.children');
+/** Names of the plugins that ran in this scope: fastify's plugin name chain. */
+export const kPluginNameChain = Symbol('ringside.pluginNameChain');
+/** Names (plugin-meta `name`) of the plugins registered in this scope and its ancestors. */
+export const kRegisteredPlugins = Symbol.for('registered-plugin');
+/** Request id generator of the scope (setGenReqId; the app's genReqId / requestIdHeader at the root). */
+export const kGenReqId = Symbol('ringside.genReqId');
+/** The route log level of the scope (register(p, { logLevel })). */
+export const kLogLevel = Symbol('ringside.logLevel');
 /**
- * Marks a plugin that registers into its parent's scope instead of a new one
- * (fastify-plugin's `skip-override`). Symbol.for so that separately bundled
- * plugins can set it without importing this module.
+ * fastify-plugin's marks, read from a plugin function. Symbol.for, so that
+ * plugins wrapped by fastify-plugin need nothing from this module.
  */
-export const kSkipOverride = Symbol.for('ringside.skip-override');
+export const kSkipOverride = Symbol.for('skip-override');
+export const kDisplayName = Symbol.for('fastify.display-name');
+export const kPluginMeta = Symbol.for('plugin-meta');
 
 // ---- Request / Reply classes ----
 /** Instance properties added by decorateRequest / decorateReply with a primitive value. */
@@ -49,11 +64,23 @@ export const kLog = Symbol('ringside.log');
 export const kStart = Symbol('ringside.start');
 /** 0: not read, 1: reading, 2: read (or discarded). */
 export const kBodyState = Symbol('ringside.bodyState');
+/** The transport's RawRequest / RawResponse (request.raw and reply.raw are the Node-shaped views, built on first use). */
+export const kTransportRequest = Symbol('ringside.transportRequest');
+export const kTransportResponse = Symbol('ringside.transportResponse');
+/** The Node-shaped request.raw / reply.raw once built; null until first read. */
+export const kNodeRequest = Symbol('ringside.nodeRequest');
+export const kNodeResponse = Symbol('ringside.nodeResponse');
 
 // ---- replies ----
 export const kSent = Symbol('ringside.sent');
 export const kHeaders = Symbol('ringside.headers');
 /** The transport has the head (raw.send / raw.writeHead was called) or answered itself. */
 export const kWritten = Symbol('ringside.written');
+/** reply.serializer(fn): this reply's JSON serializer; null when not set. */
+export const kReplySerializer = Symbol('ringside.replySerializer');
 /** How deep in error handling the reply is (0: not, 1: handling, 2: the error handler failed). */
 export const kErrorDepth = Symbol('ringside.errorDepth');
+/** reply.hijack() was called: the app writes to reply.raw itself. */
+export const kHijacked = Symbol('ringside.hijacked');
+/** reply.trailer() functions by lower-case name; null when none. */
+export const kTrailers = Symbol('ringside.trailers');

@@ -29,7 +29,11 @@ describe('inject', () => {
 
   it('sends payloads: string, Buffer, object (as JSON), stream', async () => {
     const app = createApp();
-    app.post('/', { body: 'buffer' }, (req) => ({ type: req.headers['content-type'] ?? null, length: req.headers['content-length'] ?? null, text: (req.body as Buffer | undefined)?.toString() ?? null }));
+    app.post('/', { body: 'buffer' }, (req) => ({
+      type: req.headers['content-type'] ?? null,
+      length: req.headers['content-length'] ?? null,
+      text: (req.body as Buffer | undefined)?.toString() ?? null,
+    }));
     expect((await app.inject({ method: 'POST', url: '/', payload: 'str' })).json()).toEqual({ type: null, length: '3', text: 'str' });
     expect((await app.inject({ method: 'POST', url: '/', payload: Buffer.from('buf') })).json()).toEqual({ type: null, length: '3', text: 'buf' });
     expect((await app.inject({ method: 'POST', url: '/', payload: { o: 1 } })).json()).toEqual({ type: 'application/json', length: '7', text: '{"o":1}' });
@@ -50,13 +54,16 @@ describe('inject', () => {
     app.get('/', () => 'ok');
     await app.inject('/');
     await app.close();
-    await expect(app.inject('/')).rejects.toMatchObject({ code: 'RS_ERR_APP_CLOSED' });
+    await expect(app.inject('/')).rejects.toMatchObject({ code: 'FST_ERR_REOPENED_CLOSE_SERVER' });
   });
 
   it('sees trustProxy results through X-Forwarded-*', async () => {
     const app = createApp({ trustProxy: true });
     app.get('/', (req) => ({ ip: req.ip, ips: req.ips, hostname: req.hostname, protocol: req.protocol }));
-    const res = await app.inject({ url: '/', headers: { 'x-forwarded-for': '1.1.1.1, 2.2.2.2', 'x-forwarded-host': 'example.com:8443', 'x-forwarded-proto': 'https' } });
+    const res = await app.inject({
+      url: '/',
+      headers: { 'x-forwarded-for': '1.1.1.1, 2.2.2.2', 'x-forwarded-host': 'example.com:8443', 'x-forwarded-proto': 'https' },
+    });
     expect(res.json()).toEqual({ ip: '1.1.1.1', ips: ['127.0.0.1', '2.2.2.2', '1.1.1.1'], hostname: 'example.com', protocol: 'https' });
     const hops = createApp({ trustProxy: 1 });
     hops.get('/', (req) => req.ip);

@@ -5,7 +5,12 @@ import { createApp, nullLogger } from '../src/index.js';
 
 function sink(): { lines: Record<string, any>[]; stream: Writable } {
   const lines: Record<string, any>[] = [];
-  const stream = new Writable({ write(c, e, cb) { for (const l of String(c).split('\n')) if (l) lines.push(JSON.parse(l)); cb(); } });
+  const stream = new Writable({
+    write(c, e, cb) {
+      for (const l of String(c).split('\n')) if (l) lines.push(JSON.parse(l));
+      cb();
+    },
+  });
   return { lines, stream };
 }
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
@@ -14,7 +19,11 @@ describe('logging', () => {
   it('is off by default: app.log and req.log are the no-op logger', async () => {
     const app = createApp();
     let reqLog: unknown;
-    app.get('/', (req) => { reqLog = req.log; req.log.info('nothing'); return 'ok'; });
+    app.get('/', (req) => {
+      reqLog = req.log;
+      req.log.info('nothing');
+      return 'ok';
+    });
     await app.inject('/');
     expect(app.log).toBe(nullLogger);
     expect(reqLog).toBe(nullLogger);
@@ -24,7 +33,10 @@ describe('logging', () => {
   it('logs one "request completed" line per request with reqId, statusCode and responseTime (pino instance)', async () => {
     const { lines, stream } = sink();
     const app = createApp({ logger: pino(stream) });
-    app.get('/', (req) => { req.log.info({ custom: 1 }, 'inside handler'); return 'ok'; });
+    app.get('/', (req) => {
+      req.log.info({ custom: 1 }, 'inside handler');
+      return 'ok';
+    });
     app.get('/missing', (req, reply) => reply.code(404).send('no'));
     await app.inject('/');
     await app.inject('/missing');
@@ -41,7 +53,10 @@ describe('logging', () => {
   it('accepts pino options with a stream, and logger: true', async () => {
     const { lines, stream } = sink();
     const app = createApp({ logger: { level: 'debug', stream } });
-    app.get('/', (req) => { req.log.debug('debug line'); return 'ok'; });
+    app.get('/', (req) => {
+      req.log.debug('debug line');
+      return 'ok';
+    });
     await app.inject('/');
     await tick();
     expect(lines.some((l) => l.msg === 'debug line' && l.level === 20)).toBe(true);

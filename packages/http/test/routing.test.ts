@@ -40,7 +40,7 @@ describe('routing', () => {
     expect((await app.inject('/?a=1&b=2')).json()).toEqual({ raw: 'a=1&b=2' });
   });
 
-  it('answers 404 with fastify\'s body, for unknown paths and wrong methods', async () => {
+  it("answers 404 with fastify's body, for unknown paths and wrong methods", async () => {
     const app = createApp();
     app.get('/only-get', () => 'ok');
     const res = await app.inject('/x');
@@ -57,7 +57,7 @@ describe('routing', () => {
     app.get('/p/:x', () => 'ok');
     const res = await app.inject('/p/%zz');
     expect(res.statusCode).toBe(400);
-    expect(res.json()).toMatchObject({ statusCode: 400, code: 'RS_ERR_ROUTE_BAD_URL' });
+    expect(res.json()).toMatchObject({ statusCode: 400, code: 'FST_ERR_BAD_URL' });
   });
 
   it('adds a HEAD route for every GET route: same headers, no body', async () => {
@@ -78,7 +78,9 @@ describe('routing', () => {
   it('keeps an explicit HEAD route, and exposeHeadRoutes: false turns the automatic ones off', async () => {
     const app = createApp();
     app.get('/a', () => 'get');
-    app.head('/a', (req, reply) => { reply.header('x-head', 'explicit').send(); });
+    app.head('/a', (req, reply) => {
+      reply.header('x-head', 'explicit').send();
+    });
     const res = await app.inject({ method: 'HEAD', url: '/a' });
     expect(res.headers['x-head']).toBe('explicit');
 
@@ -146,25 +148,35 @@ describe('routing', () => {
     const app = createApp();
     app.get('/r/:id', { config: { name: 'r' }, bodyLimit: 100 }, (req) => ({ ...req.routeOptions, routerPath: req.routerPath, is404: req.is404 }));
     app.setNotFoundHandler((req, reply) => reply.code(404).send({ is404: req.is404 }));
-    expect((await app.inject('/r/1')).json()).toEqual({ method: 'GET', url: '/r/:id', bodyLimit: 100, body: 'none', config: { name: 'r' }, routerPath: '/r/:id', is404: false });
+    expect((await app.inject('/r/1')).json()).toEqual({
+      method: 'GET',
+      url: '/r/:id',
+      bodyLimit: 100,
+      body: 'none',
+      config: { name: 'r' },
+      routerPath: '/r/:id',
+      is404: false,
+    });
     expect((await app.inject('/zzz')).json()).toEqual({ is404: true });
   });
 
   it('refuses duplicate routes and invalid definitions with coded errors', () => {
     const app = createApp();
     app.get('/dup', () => 'a');
-    expect(() => app.get('/dup', () => 'b')).toThrow(expect.objectContaining({ code: 'RS_ERR_ROUTE_DUPLICATE' }));
-    expect(() => app.route({ method: 'FETCH', url: '/x', handler: () => 'x' })).toThrow(expect.objectContaining({ code: 'RS_ERR_ROUTE_INVALID_METHOD' }));
+    expect(() => app.get('/dup', () => 'b')).toThrow(expect.objectContaining({ code: 'FST_ERR_DUPLICATED_ROUTE' }));
+    expect(() => app.route({ method: 'FETCH', url: '/x', handler: () => 'x' })).toThrow(
+      expect.objectContaining({ code: 'FST_ERR_ROUTE_METHOD_NOT_SUPPORTED' }),
+    );
     expect(() => app.get('no-slash', () => 'x')).toThrow(expect.objectContaining({ code: 'RS_ERR_ROUTE_INVALID' }));
     expect(() => app.get('/x', 'nope' as never)).toThrow(expect.objectContaining({ code: 'RS_ERR_ROUTE_INVALID' }));
-    expect(() => app.route({ method: 'GET', url: '/y', handler: () => 'y', schema: {} } as never)).toThrow(/unknown route option "schema"/);
+    expect(() => app.route({ method: 'GET', url: '/y', handler: () => 'y', schemas: {} } as never)).toThrow(/unknown route option "schemas"/);
     expect(() => app.get('/z', { bodyLimit: -1 }, () => 'z')).toThrow(/"bodyLimit" must be a positive integer/);
   });
 
   it('refuses routes once the app is ready', async () => {
     const app = createApp();
     await app.ready();
-    expect(() => app.get('/late', () => 'x')).toThrow(expect.objectContaining({ code: 'RS_ERR_APP_ALREADY_STARTED' }));
+    expect(() => app.get('/late', () => 'x')).toThrow(expect.objectContaining({ code: 'FST_ERR_INSTANCE_ALREADY_LISTENING' }));
   });
 
   it('binds handlers to their scope and types params via generics', async () => {

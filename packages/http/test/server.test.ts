@@ -4,13 +4,16 @@
  * behaviour itself (limits, keep-alive, pipelining, chunked framing,
  * smuggling, timeouts) is tested in packages/core.
  */
-import net from 'node:net';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHttpTransport, epollUnavailableReason, ioUringUnavailableReason, type BackendName } from '@ringside/core';
 import { createApp, type App } from '../src/index.js';
+import { rawExchange as rawRequest } from './app-backends.js';
 
-interface Backend { name: BackendName; skip: string | null }
+interface Backend {
+  name: BackendName;
+  skip: string | null;
+}
 
 function backends(): Backend[] {
   const why = ioUringUnavailableReason().why;
@@ -26,22 +29,11 @@ function backends(): Backend[] {
   if (nodeSkip) console.warn(`\n*** @ringside/http node-backend server tests SKIPPED: ${nodeSkip}\n`);
   const epollWhy = epollUnavailableReason().why;
   if (epollWhy) console.warn(`\n*** @ringside/http epoll server tests SKIPPED: ${epollWhy}\n`);
-  return [{ name: 'io_uring', skip: why || null }, { name: 'epoll', skip: epollWhy || null }, { name: 'node', skip: nodeSkip }];
-}
-
-/** Raw bytes over one connection, until `until` matches or the server closes. */
-function rawRequest(port: number, bytes: string, until: (s: string) => boolean, ms = 5000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = net.connect(port, '127.0.0.1');
-    let data = '';
-    const timer = setTimeout(() => { s.destroy(); reject(new Error(`timeout; got ${JSON.stringify(data)}`)); }, ms);
-    const finish = (): void => { clearTimeout(timer); s.destroy(); resolve(data); };
-    s.setEncoding('latin1');
-    s.on('data', (d: string) => { data += d; if (until(data)) finish(); });
-    s.on('close', finish);
-    s.on('error', () => {});
-    s.write(bytes);
-  });
+  return [
+    { name: 'io_uring', skip: why || null },
+    { name: 'epoll', skip: epollWhy || null },
+    { name: 'node', skip: nodeSkip },
+  ];
 }
 
 for (const backend of backends()) {
@@ -55,10 +47,10 @@ for (const backend of backends()) {
     async function start(build: (a: App) => void, options: Parameters<typeof createApp>[0] = {}): Promise<string> {
       app = createApp({ backend: backend.name, ...options });
       build(app);
-      const addr = await app.listen({ port: 0, host: '127.0.0.1' });
+      const address = await app.listen({ port: 0, host: '127.0.0.1' });
       expect(app.backend).toBe(backend.name);
-      expect(app.address()).toEqual(addr);
-      return `http://127.0.0.1:${addr.port}`;
+      expect(address).toBe(`http://127.0.0.1:${app.address()!.port}`);
+      return address;
     }
 
     it('serves text, JSON, params and echoes bodies', async () => {
@@ -66,7 +58,11 @@ for (const backend of backends()) {
         a.get('/', () => 'Hello, World!');
         a.get('/json', () => ({ hello: 'world' }));
         a.get('/user/:id', (req) => ({ id: req.params.id }));
-        a.post('/echo', (req, reply) => reply.type(String(req.headers['content-type'])).send(typeof req.body === 'object' && !Buffer.isBuffer(req.body) ? JSON.stringify(req.body) : req.body));
+        a.post('/echo', (req, reply) =>
+          reply
+            .type(String(req.headers['content-type']))
+            .send(typeof req.body === 'object' && !Buffer.isBuffer(req.body) ? JSON.stringify(req.body) : req.body),
+        );
       });
       const text = await fetch(base + '/');
       expect(text.status).toBe(200);
@@ -84,7 +80,9 @@ for (const backend of backends()) {
     });
 
     it('keeps connections alive across requests (Connection left to the transport)', async () => {
-      const base = await start((a) => { a.get('/', () => 'ok'); });
+      const base = await start((a) => {
+        a.get('/', () => 'ok');
+      });
       const port = Number(new URL(base).port);
       const two = 'GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n';
       const data = await rawRequest(port, two, (s) => s.split('HTTP/1.1 200').length === 3 && s.endsWith('ok'));
@@ -93,9 +91,13 @@ for (const backend of backends()) {
     });
 
     it('HEAD gets the GET headers with Content-Length and no body', async () => {
-      const base = await start((a) => { a.get('/json', () => ({ hello: 'world' })); });
+      const base = await start((a) => {
+        a.get('/json', () => ({ hello: 'world' }));
+      });
       const port = Number(new URL(base).port);
-      const data = await rawRequest(port, 'HEAD /json HTTP/1.1\r\nHost: x\r\n\r\nGET /json HTTP/1.1\r\nHost: x\r\n\r\n', (s) => s.endsWith('{"hello":"world"}'));
+      const data = await rawRequest(port, 'HEAD /json HTTP/1.1\r\nHost: x\r\n\r\nGET /json HTTP/1.1\r\nHost: x\r\n\r\n', (s) =>
+        s.endsWith('{"hello":"world"}'),
+      );
       const [head, get] = data.split(/(?=HTTP\/1\.1 )/);
       expect(head).toMatch(/^HTTP\/1\.1 200/);
       expect(head!.toLowerCase()).toContain('content-length: 17');
@@ -106,7 +108,9 @@ for (const backend of backends()) {
 
     it('answers errors as JSON and keeps serving', async () => {
       const base = await start((a) => {
-        a.get('/boom', () => { throw new Error('boom'); });
+        a.get('/boom', () => {
+          throw new Error('boom');
+        });
         a.get('/ok', () => 'ok');
       });
       const res = await fetch(base + '/boom');
@@ -115,26 +119,38 @@ for (const backend of backends()) {
       expect(await (await fetch(base + '/ok')).text()).toBe('ok');
     });
 
-    it('applies route body limits below the transport\'s, and raises the transport\'s for larger routes', async () => {
-      const base = await start((a) => {
-        a.post('/small', { bodyLimit: 100 }, (req) => ({ len: (req.body as string).length }));
-        a.post('/large', { bodyLimit: 3 * 1024 * 1024 }, (req) => ({ len: (req.body as Buffer).length }));
-      }, { bodyLimit: 1024 * 1024 });
+    it("applies route body limits below the transport's, and raises the transport's for larger routes", async () => {
+      const base = await start(
+        (a) => {
+          a.post('/small', { bodyLimit: 100 }, (req) => ({ len: (req.body as string).length }));
+          a.post('/large', { bodyLimit: 3 * 1024 * 1024, body: 'buffer' }, (req) => ({ len: (req.body as Buffer).length }));
+        },
+        { bodyLimit: 1024 * 1024 },
+      );
       const small = await fetch(base + '/small', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x'.repeat(101) });
       expect(small.status).toBe(413);
-      expect(await small.json()).toMatchObject({ code: 'RS_ERR_BODY_TOO_LARGE' });
-      const large = await fetch(base + '/large', { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: Buffer.alloc(2 * 1024 * 1024) });
+      expect(await small.json()).toMatchObject({ code: 'FST_ERR_CTP_BODY_TOO_LARGE' });
+      const large = await fetch(base + '/large', {
+        method: 'POST',
+        headers: { 'content-type': 'application/octet-stream' },
+        body: Buffer.alloc(2 * 1024 * 1024),
+      });
       expect(large.status).toBe(200);
       expect(await large.json()).toEqual({ len: 2 * 1024 * 1024 });
     });
 
     it('a chunked body over the limit answers 413 (from the route or the transport) and the server keeps serving', async () => {
       const seen: number[] = [];
-      const base = await start((a) => {
-        a.post('/', (req) => ({ len: (req.body as Buffer).length }));
-        a.get('/ok', () => 'ok');
-        a.addHook('onResponse', async (req, reply) => { seen.push(reply.statusCode); });
-      }, { bodyLimit: 1024 });
+      const base = await start(
+        (a) => {
+          a.post('/', { body: 'buffer' }, (req) => ({ len: (req.body as Buffer).length }));
+          a.get('/ok', () => 'ok');
+          a.addHook('onResponse', async (req, reply) => {
+            seen.push(reply.statusCode);
+          });
+        },
+        { bodyLimit: 1024 },
+      );
       const port = Number(new URL(base).port);
       const chunk = 'x'.repeat(600);
       const req = `POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n${(600).toString(16)}\r\n${chunk}\r\n${(600).toString(16)}\r\n${chunk}\r\n0\r\n\r\n`;
@@ -146,9 +162,17 @@ for (const backend of backends()) {
       expect(seen[0]).toBe(413);
     });
 
-    it('streams responses (chunked) and uploads ({ body: \'stream\' })', async () => {
+    it("streams responses (chunked) and uploads ({ body: 'stream' })", async () => {
       const base = await start((a) => {
-        a.get('/stream', (req, reply) => reply.type('text/plain').send(Readable.from((function* () { for (let i = 0; i < 200; i++) yield 'chunk-' + i + '\n'; })())));
+        a.get('/stream', (req, reply) =>
+          reply.type('text/plain').send(
+            Readable.from(
+              (function* () {
+                for (let i = 0; i < 200; i++) yield 'chunk-' + i + '\n';
+              })(),
+            ),
+          ),
+        );
         a.post('/upload', { body: 'stream', bodyLimit: 16 * 1024 * 1024 }, async (req) => {
           let bytes = 0;
           for await (const c of req.body as Readable) bytes += (c as Buffer).length;
@@ -168,7 +192,18 @@ for (const backend of backends()) {
       const base = await start((a) => {
         a.get('/big', (req, reply) => {
           let sent = 0;
-          reply.send(new Readable({ read() { if (sent >= size) { this.push(null); return; } sent += 65536; this.push(Buffer.alloc(65536, 7)); } }));
+          reply.send(
+            new Readable({
+              read() {
+                if (sent >= size) {
+                  this.push(null);
+                  return;
+                }
+                sent += 65536;
+                this.push(Buffer.alloc(65536, 7));
+              },
+            }),
+          );
         });
       });
       const buf = Buffer.from(await (await fetch(base + '/big')).arrayBuffer());
@@ -177,12 +212,23 @@ for (const backend of backends()) {
 
     it('closes gracefully: the in-flight request finishes, then onClose hooks run', async () => {
       const order: string[] = [];
+      let entered!: () => void;
+      const inHandler = new Promise<void>((resolve) => {
+        entered = resolve;
+      });
       const base = await start((a) => {
-        a.get('/slow', async () => { await new Promise((r) => setTimeout(r, 150)); order.push('handler done'); return 'slow'; });
-        a.addHook('onClose', async () => { order.push('onClose'); });
+        a.get('/slow', async () => {
+          entered();
+          await new Promise((r) => setTimeout(r, 150));
+          order.push('handler done');
+          return 'slow';
+        });
+        a.addHook('onClose', async () => {
+          order.push('onClose');
+        });
       });
       const pending = fetch(base + '/slow').then((r) => r.text());
-      await new Promise((r) => setTimeout(r, 30));
+      await inHandler; // in flight: close() must let it finish
       const closing = app!.close();
       expect(await pending).toBe('slow');
       await closing;
