@@ -1,12 +1,15 @@
 // The app behind nginx.conf, ringside@.service and k8s.yaml: one event loop per
 // core, drained on SIGTERM/SIGINT, with liveness and readiness routes.
-//   PORT (default 3000), HOST (default 127.0.0.1), WORKERS ('auto' or a count, default 'auto')
-import createApp, { workerIndex } from '@ringside/http';
+//   PORT (default 3000), HOST (default 127.0.0.1), WORKERS ('auto' or a count, default 'auto'),
+//   METRICS=1: Prometheus metrics on /metrics (off by default: nothing counted)
+import createApp, { metrics, workerIndex } from '@ringside/http';
 
 // return503OnClosing: false — while draining, a request that arrives on an open
 // keep-alive connection is served (with Connection: close), not answered 503:
 // nginx does not retry a POST that got a 503.
 const app = createApp({ return503OnClosing: false });
+
+if (process.env.METRICS === '1') app.register(metrics, { path: '/metrics' });
 
 app.get('/', () => 'Hello, World!');
 

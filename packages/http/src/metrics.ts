@@ -1,0 +1,139 @@
+/**
+ * Prometheus metrics, in the text exposition format, as a plugin:
+ *
+ *   app.register(metrics, { path: '/metrics' });
+ *
+ * Off unless registered: without it no hook is added and nothing is counted.
+ * With it, one onResponse hook counts each request by method, route pattern
+ * (never the raw URL: bounded label values) and status, and observes its
+ * latency; a scrape adds the transport's own counters (open connections,
+ * bytes in/out, buffer-ring exhaustion, batches) for this event loop. Every
+ * series carries `worker`, the loop's index (0 without workers): with
+ * listen({ workers }) each loop counts its own and answers a scrape with its
+ * own, so a scrape sees the loop whose connection it arrived on.
+ */
+import { workerIndex } from '@ringside/core';
+import type { App } from './app.js';
+import { plugin } from './plugin.js';
+import type { Reply } from './reply.js';
+import type { Request } from './request.js';
+
+export interface MetricsOptions {
+  /** Route that serves the metrics. Default '/metrics'. */
+  path?: string;
+  /** Upper bounds of the latency histogram, in seconds, ascending. Default: 0.5 ms … 10 s. */
+  buckets?: readonly number[];
+}
+
+const DEFAULT_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** One route's requests: counts by status, latency histogram (non-cumulative counts per bucket, +Inf last). */
+interface RouteSeries {
+  labels: string;
+  byStatus: Map<number, number>;
+  buckets: number[];
+  sum: number;
+  count: number;
+}
+
+/** The transport's counters this exposes: [stats() key, metric name, type, help]. */
+const TRANSPORT_METRICS = [
+  ['connections', 'ringside_connections', 'gauge', 'Connections open now.'],
+  ['accepted', 'ringside_connections_accepted_total', 'counter', 'Connections accepted since start.'],
+  ['bytesRead', 'ringside_bytes_received_total', 'counter', 'Bytes received from clients.'],
+  ['bytesWritten', 'ringside_bytes_sent_total', 'counter', 'Bytes sent to clients.'],
+  ['enobufs', 'ringside_recv_enobufs_total', 'counter', 'Times receiving paused because the buffer ring ran dry (io_uring).'],
+  ['batches', 'ringside_batches_total', 'counter', 'Native to JS event batches (native engine).'],
+  ['events', 'ringside_events_total', 'counter', 'Events carried by those batches (native engine).'],
+] as const;
+
+/** A label value in the exposition format: backslash, double quote and newline escaped. */
+function labelValue(value: string): string {
+  return value.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
+}
+
+/** Prometheus' float format: +Inf, or the number as JavaScript prints it. */
+function formatNumber(n: number): string {
+  return n === Number.POSITIVE_INFINITY ? '+Inf' : String(n);
+}
+
+class Registry {
+  readonly #series = new Map<string, RouteSeries>();
+  readonly #bounds: readonly number[];
+  readonly #worker = `worker="${workerIndex()}"`;
+
+  constructor(bounds: readonly number[]) {
+    this.#bounds = bounds;
+  }
+
+  observe(method: string, route: string, status: number, seconds: number): void {
+    const key = `${method} ${route}`;
+    let s = this.#series.get(key);
+    if (s === undefined) {
+      s = {
+        labels: `method="${labelValue(method)}",route="${labelValue(route)}",${this.#worker}`,
+        byStatus: new Map(),
+        buckets: new Array<number>(this.#bounds.length + 1).fill(0),
+        sum: 0,
+        count: 0,
+      };
+      this.#series.set(key, s);
+    }
+    s.byStatus.set(status, (s.byStatus.get(status) ?? 0) + 1);
+    let i = 0;
+    while (i < this.#bounds.length && seconds > this.#bounds[i]) i++;
+    s.buckets[i]++;
+    s.sum += seconds;
+    s.count++;
+  }
+
+  /** The exposition text: request series, then the transport's counters (when listening). */
+  render(app: App): string {
+    const out: string[] = [];
+    out.push('# HELP http_requests_total Requests answered, by method, route pattern and status.', '# TYPE http_requests_total counter');
+    for (const s of this.#series.values()) {
+      for (const [status, n] of s.byStatus) out.push(`http_requests_total{${s.labels},status_code="${status}"} ${n}`);
+    }
+    out.push('# HELP http_request_duration_seconds Time from routing to the end of the response.', '# TYPE http_request_duration_seconds histogram');
+    for (const s of this.#series.values()) {
+      let cumulative = 0;
+      for (let i = 0; i <= this.#bounds.length; i++) {
+        cumulative += s.buckets[i];
+        const le = i < this.#bounds.length ? formatNumber(this.#bounds[i]) : '+Inf';
+        out.push(`http_request_duration_seconds_bucket{${s.labels},le="${le}"} ${cumulative}`);
+      }
+      out.push(`http_request_duration_seconds_sum{${s.labels}} ${s.sum}`, `http_request_duration_seconds_count{${s.labels}} ${s.count}`);
+    }
+    const transport = app.transport;
+    if (transport !== null) {
+      const stats = transport.stats();
+      out.push('# HELP ringside_info The backend this event loop runs on.', '# TYPE ringside_info gauge');
+      out.push(`ringside_info{backend="${stats.backend}",${this.#worker}} 1`);
+      for (const [key, name, type, help] of TRANSPORT_METRICS) {
+        out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, `${name}{${this.#worker}} ${stats[key]}`);
+      }
+    }
+    return `${out.join('\n')}\n`;
+  }
+}
+
+async function metricsPlugin(app: App, opts: MetricsOptions): Promise<void> {
+  const path = opts.path ?? '/metrics';
+  const bounds = opts.buckets ?? DEFAULT_BUCKETS;
+  if (!bounds.every((b, i) => Number.isFinite(b) && b > 0 && (i === 0 || b > bounds[i - 1])))
+    throw new TypeError(`metrics option "buckets" must be ascending positive numbers of seconds, got ${JSON.stringify(bounds)}`);
+  const registry = new Registry(bounds);
+  // Callback style: no promise per request.
+  app.addHook('onResponse', (req: Request, reply: Reply, done: () => void) => {
+    // The route pattern, never the URL; unrouted requests (404) all have the not-found route's '*'.
+    registry.observe(req.method, req.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
+    done();
+  });
+  app.get(path, (_req, reply) => {
+    reply.type('text/plain; version=0.0.4; charset=utf-8');
+    return registry.render(app);
+  });
+}
+
+/** The metrics plugin: hooks into the app that registers it (not a child scope). */
+export const metrics = plugin(metricsPlugin, { name: '@ringside/metrics' });

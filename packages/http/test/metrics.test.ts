@@ -1,0 +1,152 @@
+/**
+ * The metrics plugin over real sockets on every backend: after a known number
+ * of requests a scrape shows exactly those counts (by route and status), a
+ * histogram whose buckets add up to them, and the transport's counters;
+ * with workers, each loop counts its own requests under its own label.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { epollUnavailableReason } from '@ringside/core';
+import { request } from 'undici';
+import { describe, expect, it } from 'vitest';
+import { createApp, metrics } from '../src/index.js';
+import { describeAppBackends, useApps } from './app-backends.js';
+
+/** The value of one exposition line `name{labels} value`, or undefined. */
+function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`)) continue;
+    const m = /^[^{]+\{(.*)\} (\S+)$/.exec(line);
+    if (!m) continue;
+    const got = Object.fromEntries([...m[1].matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1], l[2]]));
+    if (Object.entries(labels).every(([k, v]) => got[k] === v)) return Number(m[2]);
+  }
+  return undefined;
+}
+
+describeAppBackends('metrics', (backend) => {
+  const start = useApps();
+
+  it('counts requests by route and status, observes latency, and shows the transport counters', async () => {
+    const port = await start(backend, (app) => {
+      app.register(metrics, { path: '/metrics' });
+      app.get('/hello', () => 'hello');
+      app.get('/items/:id', (req, reply) => ((req.params as { id: string }).id === 'missing' ? reply.code(404).send('no') : 'item'));
+      app.post('/echo', { body: 'buffer' }, (req) => req.body ?? '');
+    });
+    const base = `http://127.0.0.1:${port}`;
+    const N = 7;
+    for (let i = 0; i < N; i++) await (await request(`${base}/hello`)).body.text();
+    for (let i = 0; i < 3; i++) await (await request(`${base}/items/${i}`)).body.text();
+    await (await request(`${base}/items/missing`)).body.text();
+    await (await request(`${base}/echo`, { method: 'POST', body: 'x'.repeat(1000) })).body.text();
+    await (await request(`${base}/nowhere/${Math.random()}`)).body.text();
+
+    const res = await request(`${base}/metrics`);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await res.body.text();
+    const w = { worker: '0' };
+    expect(sample(text, 'http_requests_total', { method: 'GET', route: '/hello', status_code: '200', ...w })).toBe(N);
+    expect(sample(text, 'http_requests_total', { method: 'GET', route: '/items/:id', status_code: '200', ...w })).toBe(3);
+    expect(sample(text, 'http_requests_total', { method: 'GET', route: '/items/:id', status_code: '404', ...w })).toBe(1);
+    expect(sample(text, 'http_requests_total', { method: 'POST', route: '/echo', status_code: '200', ...w })).toBe(1);
+    // an unrouted URL is counted under the not-found route's pattern, never as itself
+    expect(text).not.toContain('/nowhere/');
+    expect(sample(text, 'http_requests_total', { method: 'GET', route: '*', status_code: '404', ...w })).toBe(1);
+    // the scrape in progress is not counted yet (onResponse runs after it is sent)
+    expect(sample(text, 'http_requests_total', { route: '/metrics' })).toBeUndefined();
+
+    // histogram: cumulative buckets, +Inf and _count equal the requests on the route
+    const hello = { method: 'GET', route: '/hello', ...w };
+    expect(sample(text, 'http_request_duration_seconds_count', hello)).toBe(N);
+    expect(sample(text, 'http_request_duration_seconds_bucket', { ...hello, le: '+Inf' })).toBe(N);
+    const buckets = text
+      .split('\n')
+      .filter((l) => l.startsWith('http_request_duration_seconds_bucket{') && l.includes('route="/hello"'))
+      .map((l) => Number(l.split(' ').pop()));
+    expect(buckets.length).toBe(15);
+    for (let i = 1; i < buckets.length; i++) expect(buckets[i]).toBeGreaterThanOrEqual(buckets[i - 1]);
+    expect(sample(text, 'http_request_duration_seconds_sum', hello)).toBeGreaterThan(0);
+    expect(sample(text, 'http_request_duration_seconds_count', { method: 'GET', route: '/items/:id', ...w })).toBe(4);
+
+    // transport counters of this loop: the POST body alone is 1000 bytes in; the answers went out
+    expect(sample(text, 'ringside_info', { backend, ...w })).toBe(1);
+    expect(sample(text, 'ringside_connections', w)).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'ringside_connections_accepted_total', w)).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'ringside_bytes_received_total', w)).toBeGreaterThan(1000);
+    expect(sample(text, 'ringside_bytes_sent_total', w)).toBeGreaterThan(N * 'hello'.length);
+
+    // the next scrape counts the first one
+    const again = await (await request(`${base}/metrics`)).body.text();
+    expect(sample(again, 'http_requests_total', { route: '/metrics', status_code: '200', ...w })).toBe(1);
+    expect(sample(again, 'http_requests_total', { route: '/hello', status_code: '200', ...w })).toBe(N);
+  });
+});
+
+describe('metrics plugin', () => {
+  it('adds nothing to an app that does not register it', async () => {
+    const app = createApp();
+    app.get('/', () => 'ok');
+    await app.ready();
+    expect(app.hasRoute({ method: 'GET', url: '/metrics' })).toBe(false);
+    expect((await app.inject({ url: '/metrics' })).statusCode).toBe(404);
+  });
+
+  it('escapes label values and takes its own buckets', async () => {
+    const app = createApp();
+    await app.register(metrics, { path: '/m', buckets: [0.1, 1] });
+    app.get('/a"b\\c', () => 'ok');
+    await app.inject({ url: '/a%22b%5Cc' });
+    const text = (await app.inject({ url: '/m' })).body;
+    expect(text).toContain('route="/a\\"b\\\\c"');
+    expect(text).toMatch(/le="0\.1"} \d/);
+    expect(text).toMatch(/le="1"} \d/);
+    // inject: no transport, so no transport series
+    expect(text).not.toContain('ringside_connections');
+  });
+
+  it('refuses buckets that are not ascending positive seconds', async () => {
+    const app = createApp();
+    app.register(metrics, { buckets: [1, 0.5] });
+    await expect(app.ready()).rejects.toThrow(/"buckets" must be ascending positive numbers/);
+  });
+});
+
+// The native engine is enough to show per-loop labels; the node backend shares a port only from Node 22.12.
+const workersSkip = epollUnavailableReason().why || null;
+if (workersSkip) console.warn(`\n*** metrics with workers SKIPPED: ${workersSkip}\n`);
+describe.skipIf(workersSkip !== null)(`metrics with workers: 2${workersSkip ? ` (SKIPPED: ${workersSkip})` : ''}`, () => {
+  it('each loop counts the requests it served, labelled with its index', async () => {
+    const fixture = fileURLToPath(new URL('./fixtures/metrics-workers.mjs', import.meta.url));
+    const child = spawn(process.execPath, [fixture], { env: { ...process.env, BACKEND: 'epoll' }, stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const { port } = await new Promise<{ port: number }>((resolve, reject) => {
+        child.stdout.once('data', (d) => resolve(JSON.parse(String(d))));
+        child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+      });
+      // A new connection per request (reset: the kernel spreads connections over the loops), until both loops served some.
+      const served = [0, 0];
+      for (let i = 0; i < 200 && (i < 20 || served.includes(0)); i++) {
+        served[Number(await (await request(`http://127.0.0.1:${port}/`, { reset: true })).body.text())]++;
+      }
+      expect(
+        served.every((n) => n > 0),
+        `requests per loop: ${served}`,
+      ).toBe(true);
+      const scraped = new Map<number, string>();
+      for (let i = 0; i < 200 && scraped.size < 2; i++) {
+        const text = await (await request(`http://127.0.0.1:${port}/metrics`, { reset: true })).body.text();
+        const worker = Number(/^ringside_info\{[^}]*worker="(\d+)"/m.exec(text)?.[1]);
+        if (!scraped.has(worker)) scraped.set(worker, text);
+      }
+      expect([...scraped.keys()].sort()).toEqual([0, 1]);
+      for (const [worker, text] of scraped) {
+        expect(sample(text, 'http_requests_total', { route: '/', status_code: '200', worker: String(worker) })).toBe(served[worker]);
+        expect(sample(text, 'ringside_connections_accepted_total', { worker: String(worker) })).toBeGreaterThanOrEqual(served[worker]);
+      }
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});
