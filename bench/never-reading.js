@@ -18,11 +18,15 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function run(backend) {
   const server = spawn(process.execPath, [path.join(here, '../examples/hello/server.js')], {
-    env: { ...process.env, PORT: '0', RINGSIDE_BACKEND: backend }, stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, PORT: '0', RINGSIDE_BACKEND: backend },
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
   try {
     const port = await new Promise((resolve, reject) => {
-      server.stdout.on('data', (d) => { const m = /:(\d+) \(backend/.exec(String(d)); if (m) resolve(Number(m[1])); });
+      server.stdout.on('data', (d) => {
+        const m = /:(\d+) \(backend/.exec(String(d));
+        if (m) resolve(Number(m[1]));
+      });
       server.once('exit', () => reject(new Error(`${backend} server exited`)));
       setTimeout(() => reject(new Error('server did not start in 10 s')), 10_000);
     });
@@ -34,11 +38,16 @@ async function run(backend) {
     socket.pause(); // never read
     socket.on('error', () => {});
     const batch = Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(64));
-    const pump = () => { while (sent < 4e9 && socket.write(batch)) sent += batch.length; };
+    const pump = () => {
+      while (sent < 4e9 && socket.write(batch)) sent += batch.length;
+    };
     socket.on('connect', pump);
     socket.on('drain', pump);
     const deadline = Date.now() + seconds * 1000;
-    while (Date.now() < deadline) { await sleep(200); peak = Math.max(peak, rssMiB(server.pid)); }
+    while (Date.now() < deadline) {
+      await sleep(200);
+      peak = Math.max(peak, rssMiB(server.pid));
+    }
     socket.destroy();
     await sleep(1500);
     return { backend, before, peak, after: rssMiB(server.pid), sentMiB: sent / 1048576 };

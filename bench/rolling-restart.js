@@ -23,11 +23,13 @@ import { installSignalHandlers, signalChild, stopChild, track, which } from './l
 import { freePort, httpRequest } from './lib/servers.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const args = Object.fromEntries(process.argv.slice(2).map((a) => {
-  const m = /^--([\w-]+)(?:=(.*))?$/.exec(a);
-  if (!m) throw new Error(`Unknown argument ${a}; see the header of ${path.basename(fileURLToPath(import.meta.url))}`);
-  return [m[1], m[2] ?? 'true'];
-}));
+const args = Object.fromEntries(
+  process.argv.slice(2).map((a) => {
+    const m = /^--([\w-]+)(?:=(.*))?$/.exec(a);
+    if (!m) throw new Error(`Unknown argument ${a}; see the header of ${path.basename(fileURLToPath(import.meta.url))}`);
+    return [m[1], m[2] ?? 'true'];
+  }),
+);
 const server = path.resolve(args.server ?? path.join(ROOT, 'examples/deploy/server.js'));
 const restarts = Number(args.restarts ?? 3);
 const connections = Number(args.connections ?? 16);
@@ -56,10 +58,13 @@ writeFileSync(path.join(tmp, 'site.conf'), site);
 // keepalive_requests (client side, default 1000): nginx then closes the load generator's connection,
 // and autocannon may already be writing its next request there (a reset between client and nginx, no upstream involved).
 const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((k) => `${k}_temp_path ${tmp}/${k};`).join(' ');
-writeFileSync(path.join(tmp, 'nginx.conf'), `daemon off; worker_processes 1; pid ${tmp}/nginx.pid; error_log ${tmp}/error.log warn;
+writeFileSync(
+  path.join(tmp, 'nginx.conf'),
+  `daemon off; worker_processes 1; pid ${tmp}/nginx.pid; error_log ${tmp}/error.log warn;
 events { worker_connections 4096; }
 http { access_log off; keepalive_requests 1000000; ${temp} include ${tmp}/site.conf; }
-`);
+`,
+);
 const check = spawnSync(nginx, ['-t', '-p', tmp, '-c', path.join(tmp, 'nginx.conf')], { encoding: 'utf8' });
 if (check.status !== 0) throw new Error(`nginx -t failed:\n${check.stderr}`);
 const lb = spawn(nginx, ['-p', tmp, '-c', path.join(tmp, 'nginx.conf')], { stdio: 'ignore', detached: true });
@@ -68,16 +73,27 @@ track(lb, { group: true });
 // ---- instances
 let backend = '?';
 async function startInstance(port) {
-  const child = spawn(process.execPath, [server], { env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', WORKERS: process.env.WORKERS ?? '1' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(process.execPath, [server], {
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', WORKERS: process.env.WORKERS ?? '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   track(child, { group: true });
   let out = '';
-  child.stdout.on('data', (d) => { out += d; });
-  child.stderr.on('data', (d) => { out += d; });
+  child.stdout.on('data', (d) => {
+    out += d;
+  });
+  child.stderr.on('data', (d) => {
+    out += d;
+  });
   const deadline = Date.now() + 10_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`instance on ${port} exited: ${out}`);
     const b = /backend: (\w+)/.exec(out);
-    if (b) { backend = b[1]; break; }
+    if (b) {
+      backend = b[1];
+      break;
+    }
     if (Date.now() > deadline) throw new Error(`instance on ${port} did not start in 10 s: ${out}`);
     await sleep(20);
   }
@@ -86,7 +102,11 @@ async function startInstance(port) {
 const instances = [];
 for (const p of ports) instances.push(await startInstance(p));
 for (let i = 0; ; i++) {
-  try { if ((await httpRequest({ port: lbPort, path: '/' })).status === 200) break; } catch { /* nginx still starting */ }
+  try {
+    if ((await httpRequest({ port: lbPort, path: '/' })).status === 200) break;
+  } catch {
+    /* nginx still starting */
+  }
   if (i > 100) throw new Error('nginx did not answer in 5 s');
   await sleep(50);
 }
@@ -132,7 +152,10 @@ for (let r = 0; r < restarts; r++) {
   const exited = new Promise((resolve) => old.child.once('exit', (code, signal) => resolve({ code, signal })));
   signalChild(old.child, 'SIGTERM');
   const how = await Promise.race([exited, sleep(STOP_LIMIT_MS).then(() => null)]);
-  if (!how) { await stopChild(old.child, 0); throw new Error(`instance on ${old.port} did not exit within ${STOP_LIMIT_MS} ms of SIGTERM`); }
+  if (!how) {
+    await stopChild(old.child, 0);
+    throw new Error(`instance on ${old.port} did not exit within ${STOP_LIMIT_MS} ms of SIGTERM`);
+  }
   drains.push({ port: old.port, ms: Date.now() - t0, code: how.code, signal: how.signal });
   events.push(`${Date.now() - startedAt} ms: it exited (code ${how.code})`);
   instances[i] = await startInstance(old.port);
@@ -150,7 +173,9 @@ const pct = (xs, q) => {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))];
 };
 const non2xx = [...statuses].filter(([s]) => s < 200 || s >= 300).reduce((a, [, c]) => a + c, 0);
-const nginxErrors = readFileSync(path.join(tmp, 'error.log'), 'utf8').split('\n').filter((l) => /\[(error|crit|alert|emerg)\]/.test(l));
+const nginxErrors = readFileSync(path.join(tmp, 'error.log'), 'utf8')
+  .split('\n')
+  .filter((l) => /\[(error|crit|alert|emerg)\]/.test(l));
 const report = {
   date: new Date().toISOString(),
   server: path.relative(ROOT, server),
@@ -177,7 +202,10 @@ const report = {
   maxDuringRestartsMs: pct(latencies.restarting, 1),
   nginxErrorLines: nginxErrors.length,
   // Refused connects are the drain working (nginx tries the next server); anything else is worth reading.
-  nginxErrorsOtherThanRefused: nginxErrors.filter((l) => !/Connection refused/.test(l)).slice(0, 5).map((l) => l.replace(/^.*\[\w+\] \S+ /, '')),
+  nginxErrorsOtherThanRefused: nginxErrors
+    .filter((l) => !/Connection refused/.test(l))
+    .slice(0, 5)
+    .map((l) => l.replace(/^.*\[\w+\] \S+ /, '')),
 };
 for (const inst of instances) signalChild(inst.child, 'SIGTERM');
 await Promise.all(instances.map((inst) => new Promise((r) => (inst.child.exitCode !== null ? r() : inst.child.once('exit', r)))));
@@ -187,7 +215,9 @@ rmSync(tmp, { recursive: true, force: true });
 console.log(JSON.stringify(report, null, 2));
 if (args.json) writeFileSync(args.json, JSON.stringify(report, null, 2) + '\n');
 const failed = non2xx + result.errors + result.timeouts;
-console.log(failed === 0
-  ? `PASS: ${report.responses} responses, ${restarts} rolling restarts, no failed request (p99 ${report.p99Ms} ms, during restarts ${report.p99DuringRestartsMs} ms)`
-  : `FAIL: ${failed} failed of ${report.requests} requests across ${restarts} rolling restarts (non-2xx ${non2xx}, errors ${result.errors}, timeouts ${result.timeouts})`);
+console.log(
+  failed === 0
+    ? `PASS: ${report.responses} responses, ${restarts} rolling restarts, no failed request (p99 ${report.p99Ms} ms, during restarts ${report.p99DuringRestartsMs} ms)`
+    : `FAIL: ${failed} failed of ${report.requests} requests across ${restarts} rolling restarts (non-2xx ${non2xx}, errors ${result.errors}, timeouts ${result.timeouts})`,
+);
 process.exit(failed === 0 ? 0 : 1);

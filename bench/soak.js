@@ -98,7 +98,8 @@ export function parseArgs(argv) {
   if (!['io_uring', 'node', 'both'].includes(o.backend)) throw new Error(`--backend must be io_uring, node or both, got ${JSON.stringify(o.backend)}`);
   if (o.addresses > 250) throw new Error('--addresses must be at most 250 (127.0.0.2–127.0.0.251)');
   const pm = /^(\d+)-(\d+)$/.exec(String(o.ports));
-  if (!pm || Number(pm[1]) < 1024 || Number(pm[2]) > 65535 || Number(pm[2]) - Number(pm[1]) < 99) throw new Error(`--ports must be lo-hi within 1024–65535, at least 100 ports, got ${JSON.stringify(o.ports)}`);
+  if (!pm || Number(pm[1]) < 1024 || Number(pm[2]) > 65535 || Number(pm[2]) - Number(pm[1]) < 99)
+    throw new Error(`--ports must be lo-hi within 1024–65535, at least 100 ports, got ${JSON.stringify(o.ports)}`);
   o.portLow = Number(pm[1]);
   o.portHigh = Number(pm[2]);
   return o;
@@ -121,7 +122,10 @@ function clientCpu() {
   let system = 0;
   for (const pid of clientPids) {
     const st = readProcStat(pid);
-    if (st) (user += st.utime / CLK_TCK), (system += st.stime / CLK_TCK);
+    if (st) {
+      user += st.utime / CLK_TCK;
+      system += st.stime / CLK_TCK;
+    }
   }
   return { user: Math.round(user * 100) / 100, system: Math.round(system * 100) / 100 };
 }
@@ -338,11 +342,35 @@ async function runLoad(o, port, seconds, cpu, addresses, onProgress = () => {}, 
         }, 200);
         child.on('message', (/** @type {any} */ msg) => {
           if (msg.type === 'ready') {
-            child.send({ type: 'start', port, host: '127.0.0.1', connections, seconds, requestsPerConnection: o.requests, pipeline: o.pipeline, timeoutMs: o.timeout * 1000, localAddresses: addresses, portLow: o.portLow + k * span, portHigh: o.portLow + (k + 1) * span - 1, pairOffset, rampMs: o.ramp * 1000, path: '/' });
+            child.send({
+              type: 'start',
+              port,
+              host: '127.0.0.1',
+              connections,
+              seconds,
+              requestsPerConnection: o.requests,
+              pipeline: o.pipeline,
+              timeoutMs: o.timeout * 1000,
+              localAddresses: addresses,
+              portLow: o.portLow + k * span,
+              portHigh: o.portLow + (k + 1) * span - 1,
+              pairOffset,
+              rampMs: o.ramp * 1000,
+              path: '/',
+            });
           } else if (msg.type === 'progress') {
             progress[k] = msg;
             if (k === 0) {
-              const sum = progress.reduce((a, p) => ({ t: Math.max(a.t, p.t), requests: a.requests + p.requests, open: a.open + p.open, errors: a.errors + p.errors, timeouts: a.timeouts + p.timeouts }), { t: 0, requests: 0, open: 0, errors: 0, timeouts: 0 });
+              const sum = progress.reduce(
+                (a, p) => ({
+                  t: Math.max(a.t, p.t),
+                  requests: a.requests + p.requests,
+                  open: a.open + p.open,
+                  errors: a.errors + p.errors,
+                  timeouts: a.timeouts + p.timeouts,
+                }),
+                { t: 0, requests: 0, open: 0, errors: 0, timeouts: 0 },
+              );
               onProgress(sum);
             }
           } else if (msg.type === 'done') {
@@ -356,7 +384,13 @@ async function runLoad(o, port, seconds, cpu, addresses, onProgress = () => {}, 
         });
         child.on('exit', (code, signal) => {
           // A message sent just before exiting may still be on its way: give it a moment.
-          setTimeout(() => resolve(done ? { ...done, cpuSeconds, sched } : { failed: `client ${k} exited with ${signal ?? `code ${code}`} before reporting`, cpuSeconds, sched }), 500);
+          setTimeout(
+            () =>
+              resolve(
+                done ? { ...done, cpuSeconds, sched } : { failed: `client ${k} exited with ${signal ?? `code ${code}`} before reporting`, cpuSeconds, sched },
+              ),
+            500,
+          );
         });
       });
     }),
@@ -369,7 +403,28 @@ async function runLoad(o, port, seconds, cpu, addresses, onProgress = () => {}, 
 /** @param {any[]} parts */
 function mergeLoad(parts) {
   const hist = new Uint32Array(HIST_SIZE);
-  const sum = { requests: 0, ok: 0, non2xx: 0, statuses: {}, connErrors: {}, connectTimeouts: 0, requestTimeouts: 0, connectionsOpened: 0, connectionsEstablished: 0, connectionsCompleted: 0, closedByServer: 0, closedIdleByServer: 0, maxOpen: 0, sourcePortsSkipped: 0, sourcePairs: 0, pairsTaken: 0, windowS: 0, clientCpuSeconds: 0, clientRunqWaitS: /** @type {number | null} */ (0), failedClients: /** @type {string[]} */ ([]) };
+  const sum = {
+    requests: 0,
+    ok: 0,
+    non2xx: 0,
+    statuses: {},
+    connErrors: {},
+    connectTimeouts: 0,
+    requestTimeouts: 0,
+    connectionsOpened: 0,
+    connectionsEstablished: 0,
+    connectionsCompleted: 0,
+    closedByServer: 0,
+    closedIdleByServer: 0,
+    maxOpen: 0,
+    sourcePortsSkipped: 0,
+    sourcePairs: 0,
+    pairsTaken: 0,
+    windowS: 0,
+    clientCpuSeconds: 0,
+    clientRunqWaitS: /** @type {number | null} */ (0),
+    failedClients: /** @type {string[]} */ ([]),
+  };
   const add = (dst, src) => {
     for (const [k, v] of Object.entries(src ?? {})) dst[k] = (dst[k] ?? 0) + v;
   };
@@ -380,7 +435,22 @@ function mergeLoad(parts) {
       sum.failedClients.push(p.failed);
       continue;
     }
-    for (const k of ['requests', 'ok', 'non2xx', 'connectTimeouts', 'requestTimeouts', 'connectionsOpened', 'connectionsEstablished', 'connectionsCompleted', 'closedByServer', 'closedIdleByServer', 'maxOpen', 'sourcePortsSkipped', 'sourcePairs']) sum[k] += p[k];
+    for (const k of [
+      'requests',
+      'ok',
+      'non2xx',
+      'connectTimeouts',
+      'requestTimeouts',
+      'connectionsOpened',
+      'connectionsEstablished',
+      'connectionsCompleted',
+      'closedByServer',
+      'closedIdleByServer',
+      'maxOpen',
+      'sourcePortsSkipped',
+      'sourcePairs',
+    ])
+      sum[k] += p[k];
     sum.pairsTaken = Math.max(sum.pairsTaken, p.pairsTaken);
     add(sum.statuses, p.statuses);
     add(sum.connErrors, p.connErrors);
@@ -462,7 +532,12 @@ async function settle(pid, targetFds, seconds, gc, loadEnd) {
   // Quiet from when the last connection is gone (the server works until then).
   const notBefore = Math.max(loadEnd, performance.now()) + QUIET_MS;
   const s = await stableReading(pid, gc, notBefore, Math.max(performance.now(), notBefore) + seconds * 1000);
-  const why = [!fdsBack ? `${fds} fds ${seconds} s after the load (start ${targetFds})` : null, !s.stable ? `RSS still moving by more than 1% between ${gc ? 'forced GCs' : 'readings 1 s apart'}` : null].filter(Boolean).join(', ');
+  const why = [
+    !fdsBack ? `${fds} fds ${seconds} s after the load (start ${targetFds})` : null,
+    !s.stable ? `RSS still moving by more than 1% between ${gc ? 'forced GCs' : 'readings 1 s apart'}` : null,
+  ]
+    .filter(Boolean)
+    .join(', ');
   return { reading: s.reading, memory: s.memory, settled: fdsBack && s.stable, fdsBack, fdsSeconds, seconds: elapsed(), why: why || null };
 }
 
@@ -496,7 +571,33 @@ const serverCpu = (pid) => processCpuSeconds(pid);
  */
 async function soakBackend(backend, o, pin, addresses, log) {
   /** @type {any} */
-  const r = { backend, reportedBackend: null, startMemory: null, endMemory: null, startDetail: null, endDetail: null, tcpCounters: null, rssTrend: null, port: null, serverPid: null, cold: null, start: null, peak: null, end: null, settle: null, load: null, warmupLoad: null, crash: null, answeredAfter: null, cpu: null, socketsAtEnd: null, timeWaitBefore: null, timeline: [], stop: null, notes: [] };
+  const r = {
+    backend,
+    reportedBackend: null,
+    startMemory: null,
+    endMemory: null,
+    startDetail: null,
+    endDetail: null,
+    tcpCounters: null,
+    rssTrend: null,
+    port: null,
+    serverPid: null,
+    cold: null,
+    start: null,
+    peak: null,
+    end: null,
+    settle: null,
+    load: null,
+    warmupLoad: null,
+    crash: null,
+    answeredAfter: null,
+    cpu: null,
+    socketsAtEnd: null,
+    timeWaitBefore: null,
+    timeline: [],
+    stop: null,
+    notes: [],
+  };
   const port = await freePort();
   r.port = port;
   r.timeWaitBefore = tcpStates(port)?.timeWaitAll ?? null;
@@ -526,11 +627,20 @@ async function soakBackend(backend, o, pin, addresses, log) {
     let warmEnd = performance.now();
     if (o.warmup > 0) {
       log(`${backend}: warm-up, ${o.warmup} s at ${o.connections} connections`);
-      const w = await runLoad(o, port, o.warmup, pin.loadCpu, addresses, () => {}, () => h.exited() !== null);
+      const w = await runLoad(
+        o,
+        port,
+        o.warmup,
+        pin.loadCpu,
+        addresses,
+        () => {},
+        () => h.exited() !== null,
+      );
       r.warmupLoad = { requests: w.requests, rps: w.rps, connErrors: w.connErrors, timeouts: w.timeouts, non2xx: w.non2xx, p99Ms: w.p99Ms };
       if (crashed()) throw new Error('crash');
       const fds = await waitFds(h.pid, r.cold.fds, o.settle);
-      if (fds !== null && r.cold.fds !== null && fds > r.cold.fds) r.notes.push(`after the warm-up the fds did not come back to the cold count within ${o.settle} s (${fds}, cold ${r.cold.fds})`);
+      if (fds !== null && r.cold.fds !== null && fds > r.cold.fds)
+        r.notes.push(`after the warm-up the fds did not come back to the cold count within ${o.settle} s (${fds}, cold ${r.cold.fds})`);
       warmEnd = performance.now(); // the quiet time counts from the last connection
     }
     await sleep(1000);
@@ -556,22 +666,46 @@ async function soakBackend(backend, o, pin, addresses, log) {
       if (s.fds !== null && s.fds > peak.fds) Object.assign(peak, { fds: s.fds, fdsAtS: t });
       if (t >= nextPoint) {
         nextPoint = Math.floor(t) + 1;
-        r.timeline.push({ t: Math.round(t * 10) / 10, rssBytes: s.rssBytes, fds: s.fds, serverCpuS: serverCpu(h.pid), clientCpuS: clientCpu(), requests: lastProgress.requests, open: lastProgress.open, errors: lastProgress.errors, timeouts: lastProgress.timeouts });
+        r.timeline.push({
+          t: Math.round(t * 10) / 10,
+          rssBytes: s.rssBytes,
+          fds: s.fds,
+          serverCpuS: serverCpu(h.pid),
+          clientCpuS: clientCpu(),
+          requests: lastProgress.requests,
+          open: lastProgress.open,
+          errors: lastProgress.errors,
+          timeouts: lastProgress.timeouts,
+        });
       }
     }, 200);
     const cpu0 = { server: serverCpu(h.pid), machine: machineCpu(CLK_TCK), self: process.cpuUsage(), sched: readSchedstat(h.pid) };
     const counters0 = tcpCounters();
     let lastLog = 0;
     let lastReq = 0;
-    const load = await runLoad(o, port, o.seconds, pin.loadCpu, addresses, (p) => {
-      lastProgress = p;
-      if (p.t - lastLog >= 5 || lastLog === 0) {
-        const cur = readServer(h.pid);
-        log(`${backend}: ${p.t.toFixed(0).padStart(3)} s  ${Math.round((p.requests - lastReq) / Math.max(0.001, p.t - lastLog)).toLocaleString('en-US').padStart(7)} req/s  open ${String(p.open).padStart(6)}  server RSS ${mib(cur.rssBytes)} MiB, ${cur.fds ?? '—'} fds  errors ${p.errors}  timeouts ${p.timeouts}`);
-        lastLog = p.t;
-        lastReq = p.requests;
-      }
-    }, () => h.exited() !== null);
+    const load = await runLoad(
+      o,
+      port,
+      o.seconds,
+      pin.loadCpu,
+      addresses,
+      (p) => {
+        lastProgress = p;
+        if (p.t - lastLog >= 5 || lastLog === 0) {
+          const cur = readServer(h.pid);
+          log(
+            `${backend}: ${p.t.toFixed(0).padStart(3)} s  ${Math.round((p.requests - lastReq) / Math.max(0.001, p.t - lastLog))
+              .toLocaleString('en-US')
+              .padStart(
+                7,
+              )} req/s  open ${String(p.open).padStart(6)}  server RSS ${mib(cur.rssBytes)} MiB, ${cur.fds ?? '—'} fds  errors ${p.errors}  timeouts ${p.timeouts}`,
+          );
+          lastLog = p.t;
+          lastReq = p.requests;
+        }
+      },
+      () => h.exited() !== null,
+    );
     const loadEnd = performance.now();
     const cpu1 = { server: serverCpu(h.pid), machine: machineCpu(CLK_TCK), self: process.cpuUsage(cpu0.self), sched: readSchedstat(h.pid) };
     const wall = (performance.now() - t0) / 1000;
@@ -614,8 +748,15 @@ async function soakBackend(backend, o, pin, addresses, log) {
     r.endMemory = s.memory;
     r.endDetail = readRssDetail(h.pid);
     clearInterval(sampler); // the timeline goes on through the settle phase
-    if (peak.rssBytes > r.peak.rssBytes || peak.fds > r.peak.fds) r.notes.push(`after the load ended (while settling) the server reached RSS ${mib(peak.rssBytes)} MiB and ${peak.fds} fds, above its peak under load`);
-    r.settle = { settled: s.settled, fdsBack: s.fdsBack ?? false, seconds: Math.round(s.seconds * 10) / 10, fdsSeconds: s.fdsSeconds === undefined ? null : Math.round(s.fdsSeconds * 10) / 10, why: s.why };
+    if (peak.rssBytes > r.peak.rssBytes || peak.fds > r.peak.fds)
+      r.notes.push(`after the load ended (while settling) the server reached RSS ${mib(peak.rssBytes)} MiB and ${peak.fds} fds, above its peak under load`);
+    r.settle = {
+      settled: s.settled,
+      fdsBack: s.fdsBack ?? false,
+      seconds: Math.round(s.seconds * 10) / 10,
+      fdsSeconds: s.fdsSeconds === undefined ? null : Math.round(s.fdsSeconds * 10) / 10,
+      why: s.why,
+    };
     r.end = s.reading;
     r.socketsAtEnd = tcpStates(port);
     if (crashed()) throw new Error('crash');
@@ -642,7 +783,9 @@ async function soakBackend(backend, o, pin, addresses, log) {
       const t = performance.now();
       await stopChild(h.child, 5000);
       const ex = h.exited();
-      r.stop = ex ? `${ex.signal === 'SIGKILL' ? 'did not exit within 5 s of SIGTERM, killed' : `exited ${ex.signal ?? `with code ${ex.code}`}`} after ${((performance.now() - t) / 1000).toFixed(1)} s` : 'did not exit';
+      r.stop = ex
+        ? `${ex.signal === 'SIGKILL' ? 'did not exit within 5 s of SIGTERM, killed' : `exited ${ex.signal ?? `with code ${ex.code}`}`} after ${((performance.now() - t) / 1000).toFixed(1)} s`
+        : 'did not exit';
       if (ex && (ex.signal === 'SIGKILL' || (ex.code !== 0 && ex.code !== null))) r.notes.push(`server stop: ${r.stop}`);
     }
     if (h.outputLines() > 1) {
@@ -684,12 +827,16 @@ export async function main(argv) {
   // one per connection it keeps; all inherit this process's RLIMIT_NOFILE.
   const limits = nofileLimits();
   if (limits.nofileSoft !== null && o.connections + 200 > limits.nofileSoft) {
-    log(`soak: the server needs ~${o.connections + 200} fds but \`ulimit -n\` is ${limits.nofileSoft} (hard ${limits.nofileHard}); raise it (ulimit -n ${o.connections + 1000}) or use fewer --connections`);
+    log(
+      `soak: the server needs ~${o.connections + 200} fds but \`ulimit -n\` is ${limits.nofileSoft} (hard ${limits.nofileHard}); raise it (ulimit -n ${o.connections + 1000}) or use fewer --connections`,
+    );
     return 2;
   }
   if (limits.nofileSoft !== null && Math.ceil(o.connections / o.clients) + 200 > limits.nofileSoft) {
     const need = Math.ceil(o.connections / (limits.nofileSoft - 200));
-    log(`soak: ${o.connections} sockets in ${o.clients} client process${o.clients > 1 ? 'es' : ''} exceed \`ulimit -n\` ${limits.nofileSoft} each: using ${need} client processes`);
+    log(
+      `soak: ${o.connections} sockets in ${o.clients} client process${o.clients > 1 ? 'es' : ''} exceed \`ulimit -n\` ${limits.nofileSoft} each: using ${need} client processes`,
+    );
     o.clients = need;
   }
 
@@ -697,7 +844,9 @@ export async function main(argv) {
   const addresses = Array.from({ length: o.addresses }, (_, i) => `127.0.0.${i + 2}`);
   const backends = o.backend === 'both' ? ['io_uring', 'node'] : [o.backend];
   const command = `node bench/soak.js${argv.length ? ' ' + argv.join(' ') : ''}`;
-  log(`soak: ${backends.join(' then ')}, ${o.connections} connections × ${o.seconds} s, ${o.requests} requests per connection, ${o.clients} client process${o.clients > 1 ? 'es' : ''}, source ${addresses.length ? `addresses ${addresses[0]}–${addresses.at(-1)} × ports ${o.ports}` : 'address and port chosen by the kernel'}; ${pin.note}`);
+  log(
+    `soak: ${backends.join(' then ')}, ${o.connections} connections × ${o.seconds} s, ${o.requests} requests per connection, ${o.clients} client process${o.clients > 1 ? 'es' : ''}, source ${addresses.length ? `addresses ${addresses[0]}–${addresses.at(-1)} × ports ${o.ports}` : 'address and port chosen by the kernel'}; ${pin.note}`,
+  );
 
   const report = {
     schema: 1,
@@ -717,7 +866,23 @@ export async function main(argv) {
       tcpSyncookies: readSysctl('net/ipv4/tcp_syncookies'),
     },
     loadavgBefore: readSysctlLike('/proc/loadavg'),
-    options: { gc: o.gc, backend: o.backend, connections: o.connections, seconds: o.seconds, requestsPerConnection: o.requests, requests: o.requests, pipeline: o.pipeline, clients: o.clients, addresses: o.addresses, ports: o.ports, timeout: o.timeout, ramp: o.ramp, warmup: o.warmup, settle: o.settle, tolerance: o.tolerance },
+    options: {
+      gc: o.gc,
+      backend: o.backend,
+      connections: o.connections,
+      seconds: o.seconds,
+      requestsPerConnection: o.requests,
+      requests: o.requests,
+      pipeline: o.pipeline,
+      clients: o.clients,
+      addresses: o.addresses,
+      ports: o.ports,
+      timeout: o.timeout,
+      ramp: o.ramp,
+      warmup: o.warmup,
+      settle: o.settle,
+      tolerance: o.tolerance,
+    },
     pinning: pin,
     sourceAddresses: addresses.length ? addresses : ['(kernel-chosen)'],
     results: /** @type {any[]} */ ([]),
@@ -736,8 +901,12 @@ export async function main(argv) {
   writeFileSync(path.join(o.out, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
   writeFileSync(path.join(o.out, 'latest.md'), md + '\n');
   process.stdout.write('\n' + md + '\n');
-  process.stdout.write(`\nVERDICT: ${report.pass ? 'PASS' : 'FAIL'} — ${report.results.map((r) => `${r.backend} ${r.verdict.pass ? 'PASS' : 'FAIL'}${r.verdict.lines.length ? ` (${r.verdict.lines.join('; ')})` : ''}${r.verdict.reasons.length && !r.verdict.pass ? ` [${r.verdict.reasons.join('; ')}]` : ''}`).join(' | ')}\n`);
-  process.stdout.write(`Written: ${path.relative(process.cwd(), path.join(o.out, 'latest.json'))}, ${path.relative(process.cwd(), path.join(o.out, 'latest.md'))}\n`);
+  process.stdout.write(
+    `\nVERDICT: ${report.pass ? 'PASS' : 'FAIL'} — ${report.results.map((r) => `${r.backend} ${r.verdict.pass ? 'PASS' : 'FAIL'}${r.verdict.lines.length ? ` (${r.verdict.lines.join('; ')})` : ''}${r.verdict.reasons.length && !r.verdict.pass ? ` [${r.verdict.reasons.join('; ')}]` : ''}`).join(' | ')}\n`,
+  );
+  process.stdout.write(
+    `Written: ${path.relative(process.cwd(), path.join(o.out, 'latest.json'))}, ${path.relative(process.cwd(), path.join(o.out, 'latest.md'))}\n`,
+  );
   return report.pass ? 0 : 1;
 }
 

@@ -22,11 +22,13 @@ import { machineInfo, processCpuSeconds } from './lib/measure.js';
 import { freePort } from './lib/servers.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const args = Object.fromEntries(process.argv.slice(2).map((a) => {
-  const m = /^--([\w-]+)=(.*)$/.exec(a);
-  if (!m) throw new Error(`Unknown argument ${a}; see the header of bench/workers.js`);
-  return [m[1], m[2]];
-}));
+const args = Object.fromEntries(
+  process.argv.slice(2).map((a) => {
+    const m = /^--([\w-]+)=(.*)$/.exec(a);
+    if (!m) throw new Error(`Unknown argument ${a}; see the header of bench/workers.js`);
+    return [m[1], m[2]];
+  }),
+);
 const counts = (args.workers ?? '1,2').split(',').map(Number);
 const seconds = Math.min(Number(args.seconds ?? 5), 60);
 const connections = Number(args.connections ?? 64);
@@ -35,11 +37,15 @@ installSignalHandlers();
 async function measure(workers) {
   const port = await freePort();
   const child = spawn(process.execPath, [path.join(ROOT, 'examples/deploy/server.js')], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', WORKERS: String(workers) }, stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', WORKERS: String(workers) },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   track(child);
   let stderr = '';
-  child.stderr.on('data', (d) => { stderr += d; process.stderr.write(d); });
+  child.stderr.on('data', (d) => {
+    stderr += d;
+    process.stderr.write(d);
+  });
   const line = await new Promise((resolve, reject) => {
     child.stdout.once('data', (d) => resolve(String(d)));
     child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
@@ -57,7 +63,9 @@ async function measure(workers) {
     workers,
     // The node backend shares a port only from Node 22.12: before, the server says so and runs one loop.
     loops: /running 1 loop instead/.test(stderr) ? 1 : workers,
-    backend, requests, errors: r.errors + r.timeouts + r.non2xx,
+    backend,
+    requests,
+    errors: r.errors + r.timeouts + r.non2xx,
     reqPerSec: Math.round(requests / seconds),
     serverCpuSeconds: +cpu.toFixed(2),
     serverCpuUsPerRequest: +((cpu * 1e6) / requests).toFixed(2),
@@ -67,7 +75,15 @@ async function measure(workers) {
 
 const rows = [];
 for (const w of counts) rows.push(await measure(w));
-const report = { date: new Date().toISOString(), node: process.version, machine: machineInfo(), seconds, connections, loadGenerator: `autocannon in the bench process, sharing the ${os.availableParallelism()} CPUs with the server`, rows };
+const report = {
+  date: new Date().toISOString(),
+  node: process.version,
+  machine: machineInfo(),
+  seconds,
+  connections,
+  loadGenerator: `autocannon in the bench process, sharing the ${os.availableParallelism()} CPUs with the server`,
+  rows,
+};
 console.log(JSON.stringify(report, null, 2));
 console.log('\n| workers | loops | backend | req/s | server CPU µs/request | p99 ms | errors |\n| --- | --- | --- | --- | --- | --- | --- |');
 for (const r of rows) console.log(`| ${r.workers} | ${r.loops} | ${r.backend} | ${r.reqPerSec} | ${r.serverCpuUsPerRequest} | ${r.p99Ms} | ${r.errors} |`);

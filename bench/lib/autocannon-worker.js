@@ -61,7 +61,7 @@ const instance = autocannon(
   (err, result) => {
     const windowS = (performance.now() - t0) / 1000;
     if (err) {
-      emit({ event: 'error', message: String(err && err.message ? err.message : err) });
+      emit({ event: 'error', message: String(err?.message ? err.message : err) });
       process.exit(2);
     }
     emit({

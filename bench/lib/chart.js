@@ -97,10 +97,11 @@ export function renderChart(report) {
    */
   const panel = (y0, title, pick, markBound) => {
     const values = [];
-    for (const sc of scenarios) for (const sv of servers) {
-      const st = find(sc.name, sv)?.summary ? pick(/** @type {any} */ (find(sc.name, sv)).summary) : null;
-      if (st) values.push(st.max);
-    }
+    for (const sc of scenarios)
+      for (const sv of servers) {
+        const st = find(sc.name, sv)?.summary ? pick(/** @type {any} */ (find(sc.name, sv)).summary) : null;
+        if (st) values.push(st.max);
+      }
     // Headroom above the tallest bar for its rotated value label.
     const { max, step } = niceScale(Math.max(0, ...values) * 1.18);
     const y = (v) => y0 + panelH - (v / max) * panelH;
@@ -136,7 +137,9 @@ export function renderChart(report) {
         }
         const lyy = r1(yTop - 4);
         const lxx = r1(x + (barW - 2) / 2 + 3);
-        out.push(`<text x="${lxx}" y="${lyy}" font-size="9" fill="#333" transform="rotate(-90 ${lxx} ${lyy})">${esc(compact(st.median))}${bound ? '*' : ''}</text>`);
+        out.push(
+          `<text x="${lxx}" y="${lyy}" font-size="9" fill="#333" transform="rotate(-90 ${lxx} ${lyy})">${esc(compact(st.median))}${bound ? '*' : ''}</text>`,
+        );
       });
       const cx = r1(gx + groupW / 2);
       out.push(`<text x="${cx}" y="${y0 + panelH + 16}" text-anchor="middle" font-size="11" font-weight="bold" fill="#222">${esc(sc.short ?? sc.name)}</text>`);

@@ -126,7 +126,12 @@ export function which(name) {
 export function planPinning(cpus, wanted = true) {
   if (!wanted) return { enabled: false, serverCpu: null, loadCpu: null, note: 'pinning disabled (--no-pin): server and load generator unpinned' };
   if (cpus.length < 2) {
-    return { enabled: false, serverCpu: null, loadCpu: null, note: `only ${cpus.length} CPU available: server and load generator share it (figures are not comparable with pinned runs)` };
+    return {
+      enabled: false,
+      serverCpu: null,
+      loadCpu: null,
+      note: `only ${cpus.length} CPU available: server and load generator share it (figures are not comparable with pinned runs)`,
+    };
   }
   const taskset = which('taskset');
   if (!taskset) {

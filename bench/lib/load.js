@@ -124,11 +124,14 @@ function runProcess(spec, argv, parseLine, cleanup) {
       if (err) reject(err);
       else resolve(/** @type {LoadResult} */ (value));
     };
-    const timer = setTimeout(() => {
-      stopChild(child, 500);
-      cpu?.stop();
-      finish(new Error(`${spec.tool} did not finish within ${spec.duration + 30} s (killed)`), null);
-    }, (spec.duration + 30) * 1000);
+    const timer = setTimeout(
+      () => {
+        stopChild(child, 500);
+        cpu?.stop();
+        finish(new Error(`${spec.tool} did not finish within ${spec.duration + 30} s (killed)`), null);
+      },
+      (spec.duration + 30) * 1000,
+    );
 
     child.stdout.setEncoding('utf8').on('data', (text) => {
       buf += text;

@@ -54,7 +54,10 @@ export function parseProcStat(text, pid) {
   if (close < 0) return null;
   // After ")": state(3) ppid(4) pgrp(5) session(6) tty_nr(7) tpgid(8) flags(9)
   // minflt(10) cminflt(11) majflt(12) cmajflt(13) utime(14) stime(15) cutime(16) cstime(17)
-  const f = text.slice(close + 2).trim().split(/\s+/);
+  const f = text
+    .slice(close + 2)
+    .trim()
+    .split(/\s+/);
   const num = (i) => Number(f[i - 3]);
   const head = text.slice(0, text.indexOf(' '));
   return {

@@ -57,7 +57,22 @@ const HELP = `Usage: node bench/run.js [options]     (pnpm bench [-- options])
   --list                  list servers and scenarios
   --help`;
 
-const KNOWN_OPTIONS = ['quick', 'servers', 'scenarios', 'duration', 'rounds', 'warmup', 'connections', 'timeout', 'tool', 'out', 'no-pin', 'ready-timeout', 'help', 'list'];
+const KNOWN_OPTIONS = [
+  'quick',
+  'servers',
+  'scenarios',
+  'duration',
+  'rounds',
+  'warmup',
+  'connections',
+  'timeout',
+  'tool',
+  'out',
+  'no-pin',
+  'ready-timeout',
+  'help',
+  'list',
+];
 
 /**
  * @param {string[]} argv arguments after the script name
@@ -93,7 +108,13 @@ export function parseArgs(argv) {
     if (!Number.isFinite(v) || v < min) throw new Error(`--${k} must be a number ≥ ${min}`);
     return v;
   };
-  const list = (k) => (typeof a[k] === 'string' ? String(a[k]).split(',').map((s) => s.trim()).filter(Boolean) : undefined);
+  const list = (k) =>
+    typeof a[k] === 'string'
+      ? String(a[k])
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : undefined;
   const tool = a.tool === undefined ? 'autocannon' : String(a.tool);
   if (tool !== 'autocannon' && tool !== 'wrk') throw new Error('--tool must be autocannon or wrk');
   return {
@@ -157,7 +178,16 @@ export async function runBenchmark(options, io = {}) {
   /** @type {Map<string, import('./servers.js').RunningServer>} */
   const running = new Map();
   /** @type {import('./report.js').Row[]} */
-  const rows = scenarios.flatMap((sc) => defs.map((d) => ({ scenario: sc.name, server: d.name, error: /** @type {string | null} */ (null), notes: /** @type {string[]} */ ([]), rounds: [], summary: null })));
+  const rows = scenarios.flatMap((sc) =>
+    defs.map((d) => ({
+      scenario: sc.name,
+      server: d.name,
+      error: /** @type {string | null} */ (null),
+      notes: /** @type {string[]} */ ([]),
+      rounds: [],
+      summary: null,
+    })),
+  );
   const rowOf = (sc, sv) => /** @type {import('./report.js').Row} */ (rows.find((r) => r.scenario === sc && r.server === sv));
 
   try {
@@ -446,7 +476,14 @@ export async function main(argv) {
     const { SERVERS } = await import('./servers.js');
     const { SCENARIOS } = await import('./scenarios.js');
     process.stdout.write('Servers:\n');
-    for (const s of SERVERS) process.stdout.write(`  ${s.name.padEnd(20)} ${s.description ?? ''} (${Object.entries(s.env).map(([k, v]) => `${k}=${v}`).join(' ') || 'no env'})\n`);
+    for (const s of SERVERS)
+      process.stdout.write(
+        `  ${s.name.padEnd(20)} ${s.description ?? ''} (${
+          Object.entries(s.env)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ') || 'no env'
+        })\n`,
+      );
     process.stdout.write('Scenarios:\n');
     for (const s of SCENARIOS) process.stdout.write(`  ${s.name.padEnd(20)} ${s.title}\n`);
     return 0;

@@ -315,7 +315,7 @@ export async function runClient(o, onProgress = () => {}, control = { stop: fals
         statuses.length = 0;
         try {
           reader.push(chunk, statuses);
-        } catch (e) {
+        } catch (_e) {
           noteError('EPARSE');
           failed = true;
           s.destroy();
@@ -417,7 +417,14 @@ export async function runClient(o, onProgress = () => {}, control = { stop: fals
   }, 100);
 
   const progress = setInterval(() => {
-    onProgress({ t: (performance.now() - t0) / 1000, requests: stats.requests, open, errors: Object.values(stats.connErrors).reduce((a, b) => a + b, 0), timeouts: stats.connectTimeouts + stats.requestTimeouts, non2xx: stats.non2xx });
+    onProgress({
+      t: (performance.now() - t0) / 1000,
+      requests: stats.requests,
+      open,
+      errors: Object.values(stats.connErrors).reduce((a, b) => a + b, 0),
+      timeouts: stats.connectTimeouts + stats.requestTimeouts,
+      non2xx: stats.non2xx,
+    });
   }, 1000);
 
   // Ramp: open the sockets evenly over rampMs (all at once when 0). Paced by

@@ -18,5 +18,7 @@ process.on('SIGUSR2', () => {
     gc(); // a second pass collects what the first one's finalizers released
   }
   const m = process.memoryUsage();
-  process.stderr.write(`soak-gc ${JSON.stringify({ gc: typeof gc === 'function', heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, rss: m.rss })}\n`);
+  process.stderr.write(
+    `soak-gc ${JSON.stringify({ gc: typeof gc === 'function', heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, rss: m.rss })}\n`,
+  );
 });

@@ -53,12 +53,28 @@ export function readRssDetail(pid) {
     return m ? Number(m[1]) * 1024 : null;
   };
   const threads = /^Threads:\s+(\d+)/m.exec(text);
-  return { rssAnonBytes: kb('RssAnon'), rssFileBytes: kb('RssFile'), rssShmemBytes: kb('RssShmem'), hwmBytes: kb('VmHWM'), threads: threads ? Number(threads[1]) : null };
+  return {
+    rssAnonBytes: kb('RssAnon'),
+    rssFileBytes: kb('RssFile'),
+    rssShmemBytes: kb('RssShmem'),
+    hwmBytes: kb('VmHWM'),
+    threads: threads ? Number(threads[1]) : null,
+  };
 }
 
 const TCP_STATES = {
-  '01': 'ESTABLISHED', '02': 'SYN_SENT', '03': 'SYN_RECV', '04': 'FIN_WAIT1', '05': 'FIN_WAIT2', '06': 'TIME_WAIT',
-  '07': 'CLOSE', '08': 'CLOSE_WAIT', '09': 'LAST_ACK', '0A': 'LISTEN', '0B': 'CLOSING', '0C': 'NEW_SYN_RECV',
+  '01': 'ESTABLISHED',
+  '02': 'SYN_SENT',
+  '03': 'SYN_RECV',
+  '04': 'FIN_WAIT1',
+  '05': 'FIN_WAIT2',
+  '06': 'TIME_WAIT',
+  '07': 'CLOSE',
+  '08': 'CLOSE_WAIT',
+  '09': 'LAST_ACK',
+  '0A': 'LISTEN',
+  '0B': 'CLOSING',
+  '0C': 'NEW_SYN_RECV',
 };
 
 /**
@@ -95,8 +111,14 @@ export function tcpStates(port) {
       else if (state !== 'TIME_WAIT') {
         const tx = parseInt(m[4], 16);
         const rx = parseInt(m[5], 16);
-        if (rx > 0) (serverQueues.withRecvQ++, (serverQueues.recvBytes += rx));
-        if (tx > 0) (serverQueues.withSendQ++, (serverQueues.sendBytes += tx));
+        if (rx > 0) {
+          serverQueues.withRecvQ++;
+          serverQueues.recvBytes += rx;
+        }
+        if (tx > 0) {
+          serverQueues.withSendQ++;
+          serverQueues.sendBytes += tx;
+        }
       }
     } else if (m[2] === hex) client[state] = (client[state] ?? 0) + 1;
   }
@@ -120,7 +142,23 @@ export function readSchedstat(pid) {
 }
 
 /** TcpExt counters worth seeing after a connection storm (names as in /proc/net/netstat). */
-export const TCP_COUNTERS = ['ListenOverflows', 'ListenDrops', 'TCPSynRetrans', 'TCPTimeouts', 'SyncookiesSent', 'SyncookiesFailed', 'TCPReqQFullDoCookies', 'TCPReqQFullDrop', 'TCPBacklogDrop', 'TWRecycled', 'TCPTimeWaitOverflow', 'TCPAbortOnData', 'TCPAbortOnClose', 'TCPAbortOnTimeout', 'TCPAbortOnMemory'];
+export const TCP_COUNTERS = [
+  'ListenOverflows',
+  'ListenDrops',
+  'TCPSynRetrans',
+  'TCPTimeouts',
+  'SyncookiesSent',
+  'SyncookiesFailed',
+  'TCPReqQFullDoCookies',
+  'TCPReqQFullDrop',
+  'TCPBacklogDrop',
+  'TWRecycled',
+  'TCPTimeWaitOverflow',
+  'TCPAbortOnData',
+  'TCPAbortOnClose',
+  'TCPAbortOnTimeout',
+  'TCPAbortOnMemory',
+];
 
 /**
  * The TCP_COUNTERS from /proc/net/netstat (whole network namespace), or null.
@@ -229,7 +267,10 @@ const ms = (v) => (v === null || v === undefined ? '—' : !Number.isFinite(v) ?
 /** @param {number | null} c */
 const pct = (c) => (c === null ? '—' : `${c >= 0 ? '+' : ''}${(c * 100).toFixed(1)}%`);
 /** @param {Record<string, number>} o */
-const codes = (o) => Object.entries(o ?? {}).map(([k, v]) => `${k} ${int(v)}`).join(', ');
+const codes = (o) =>
+  Object.entries(o ?? {})
+    .map(([k, v]) => `${k} ${int(v)}`)
+    .join(', ');
 
 /**
  * The Markdown report (printed and written to latest.md).
@@ -243,8 +284,12 @@ export function renderSoakMarkdown(report) {
   L.push('# Ringside soak', '');
   L.push(`- Date: ${report.date}`);
   L.push(`- Command: \`${report.command}\``);
-  L.push(`- Machine: ${m.cpuModel}, ${m.nproc} CPUs, ${(m.memoryBytes / 1024 ** 3).toFixed(1)} GiB; kernel ${m.kernel}; Node ${report.node}; \`ulimit -n\` ${report.limits.nofileSoft}/${report.limits.nofileHard}`);
-  L.push(`- Code: ${report.git.head ?? '?'}${report.git.dirty ? ` with uncommitted changes (${report.git.dirty} files${report.git.dirtyPackages ? `, ${report.git.dirtyPackages} under packages/` : ''})` : ''}`);
+  L.push(
+    `- Machine: ${m.cpuModel}, ${m.nproc} CPUs, ${(m.memoryBytes / 1024 ** 3).toFixed(1)} GiB; kernel ${m.kernel}; Node ${report.node}; \`ulimit -n\` ${report.limits.nofileSoft}/${report.limits.nofileHard}`,
+  );
+  L.push(
+    `- Code: ${report.git.head ?? '?'}${report.git.dirty ? ` with uncommitted changes (${report.git.dirty} files${report.git.dirtyPackages ? `, ${report.git.dirtyPackages} under packages/` : ''})` : ''}`,
+  );
   L.push(`- Server: \`examples/hello/server.js\` on 127.0.0.1, \`GET /\`; ${report.pinning.note}`);
   L.push(
     `- Load: ${int(o.connections)} concurrent connections from ${o.clients} client process${o.clients > 1 ? 'es' : ''} (raw node:net), each connection ${o.requestsPerConnection} keep-alive request${o.requestsPerConnection > 1 ? 's' : ''} (${o.pipeline} in flight) then closed by the client and replaced; source ${o.addresses > 0 ? `addresses ${report.sourceAddresses[0]}–${report.sourceAddresses.at(-1)} × ports ${o.ports}, chosen by the client in a cycle` : 'address and port chosen by the kernel'}; ${o.seconds} s; opened over ${o.ramp} s; timeout ${o.timeout} s (connect and per request)`,
@@ -262,7 +307,9 @@ export function renderSoakMarkdown(report) {
       L.push(`| ${r.backend} | — | — | — | — | — | — | — | — |`);
       continue;
     }
-    L.push(`| ${r.backend}${r.reportedBackend && r.reportedBackend !== r.backend ? ` (reported ${r.reportedBackend}!)` : ''} | ${int(l.requests)} | ${int(l.rps)} | ${ms(l.p50Ms)} | ${ms(l.p99Ms)} | ${int(l.connectionsOpened)} | ${int(l.connErrorCount)} | ${int(l.non2xx)} | ${int(l.timeouts)} |`);
+    L.push(
+      `| ${r.backend}${r.reportedBackend && r.reportedBackend !== r.backend ? ` (reported ${r.reportedBackend}!)` : ''} | ${int(l.requests)} | ${int(l.rps)} | ${ms(l.p50Ms)} | ${ms(l.p99Ms)} | ${int(l.connectionsOpened)} | ${int(l.connErrorCount)} | ${int(l.non2xx)} | ${int(l.timeouts)} |`,
+    );
   }
   L.push('');
   L.push('| Backend | RSS MiB start | peak | end | Δ | fds start | peak | end | Δ | fds back in | Verdict |');
@@ -290,7 +337,10 @@ export function renderSoakMarkdown(report) {
       if (l.sourcePortsSkipped) notes.push(`${int(l.sourcePortsSkipped)} source pairs skipped (port held by another socket)`);
       if (l.sourcePairs && l.connectionsOpened && l.windowS) {
         const cycle = l.sourcePairs / (l.connectionsOpened / l.windowS);
-        if (cycle < 60) notes.push(`the client's source pairs came back after ${cycle.toFixed(0)} s, less than TIME_WAIT's 60 s: EADDRNOTAVAIL is possible; use more --addresses`);
+        if (cycle < 60)
+          notes.push(
+            `the client's source pairs came back after ${cycle.toFixed(0)} s, less than TIME_WAIT's 60 s: EADDRNOTAVAIL is possible; use more --addresses`,
+          );
       }
       if (l.closedIdleByServer) notes.push(`${int(l.closedIdleByServer)} idle connections closed by the server before the client did`);
       notes.push(`latency p90 ${ms(l.p90Ms)} ms, max ${ms(l.maxMs)} ms; ${int(l.connectionsOpened)} connections opened, at most ${int(l.maxOpen)} at once`);
@@ -305,7 +355,8 @@ export function renderSoakMarkdown(report) {
           `run-queue wait (runnable, but another task had the CPU), share of the run: server main thread ${c.serverRunqWait === null ? '—' : `${Math.round(c.serverRunqWait * 100)}%`}, client processes ${c.clientsRunqWait === null ? '—' : `${Math.round(c.clientsRunqWait * 100)}% each on average`}`,
         );
       }
-      if (c.contended) notes.push(`**CPU contention**: other processes took ${c.other?.toFixed(2)} cores during the run; req/s and latency here are not capacity figures`);
+      if (c.contended)
+        notes.push(`**CPU contention**: other processes took ${c.other?.toFixed(2)} cores during the run; req/s and latency here are not capacity figures`);
     }
     if (r.startMemory?.heapUsed !== undefined && r.endMemory?.heapUsed !== undefined) {
       notes.push(
@@ -315,18 +366,29 @@ export function renderSoakMarkdown(report) {
     if (r.startDetail && r.endDetail) {
       const d0 = r.startDetail;
       const d1 = r.endDetail;
-      notes.push(`RSS split start → end: anonymous ${mib(d0.rssAnonBytes)} → ${mib(d1.rssAnonBytes)} MiB, file ${mib(d0.rssFileBytes)} → ${mib(d1.rssFileBytes)} MiB, shmem ${mib(d0.rssShmemBytes)} → ${mib(d1.rssShmemBytes)} MiB; threads ${d0.threads} → ${d1.threads}`);
+      notes.push(
+        `RSS split start → end: anonymous ${mib(d0.rssAnonBytes)} → ${mib(d1.rssAnonBytes)} MiB, file ${mib(d0.rssFileBytes)} → ${mib(d1.rssFileBytes)} MiB, shmem ${mib(d0.rssShmemBytes)} → ${mib(d1.rssShmemBytes)} MiB; threads ${d0.threads} → ${d1.threads}`,
+      );
     }
     if (r.tcpCounters && Object.keys(r.tcpCounters).length) notes.push(`kernel TCP counters during the run (whole machine): ${codes(r.tcpCounters)}`);
-    if (r.rssTrend) notes.push(`RSS under load: ${mib(r.rssTrend.firstHalfBytes)} MiB at ${r.rssTrend.firstT} s, ${mib(r.rssTrend.lastBytes)} MiB at ${r.rssTrend.lastT} s (${pct(change(r.rssTrend.firstHalfBytes, r.rssTrend.lastBytes))} over the second half of the run)`);
+    if (r.rssTrend)
+      notes.push(
+        `RSS under load: ${mib(r.rssTrend.firstHalfBytes)} MiB at ${r.rssTrend.firstT} s, ${mib(r.rssTrend.lastBytes)} MiB at ${r.rssTrend.lastT} s (${pct(change(r.rssTrend.firstHalfBytes, r.rssTrend.lastBytes))} over the second half of the run)`,
+      );
     if (r.socketsAtEnd) {
       const sv = codes(r.socketsAtEnd.server);
       const cl = codes(r.socketsAtEnd.client);
       const q = r.socketsAtEnd.serverQueues;
-      const queued = q && (q.withRecvQ || q.withSendQ || q.acceptQueue) ? ` (server side: ${int(q.acceptQueue)} in the accept queue, not accepted yet; ${int(q.withRecvQ)} with ${int(q.recvBytes)} bytes unread, ${int(q.withSendQ)} with ${int(q.sendBytes)} bytes unsent)` : '';
-      notes.push(`TCP sockets at the end: server side ${sv || 'none'}; client side ${cl || 'none'}${queued}; TIME_WAIT on the machine ${int(r.socketsAtEnd.timeWaitAll)}`);
+      const queued =
+        q && (q.withRecvQ || q.withSendQ || q.acceptQueue)
+          ? ` (server side: ${int(q.acceptQueue)} in the accept queue, not accepted yet; ${int(q.withRecvQ)} with ${int(q.recvBytes)} bytes unread, ${int(q.withSendQ)} with ${int(q.sendBytes)} bytes unsent)`
+          : '';
+      notes.push(
+        `TCP sockets at the end: server side ${sv || 'none'}; client side ${cl || 'none'}${queued}; TIME_WAIT on the machine ${int(r.socketsAtEnd.timeWaitAll)}`,
+      );
     }
-    if (r.settle && !r.settle.settled) notes.push(`did not settle: ${r.settle.why}; the end reading was taken ${r.settle.seconds.toFixed(0)} s after the load (${int(r.end?.fds)} fds then)`);
+    if (r.settle && !r.settle.settled)
+      notes.push(`did not settle: ${r.settle.why}; the end reading was taken ${r.settle.seconds.toFixed(0)} s after the load (${int(r.end?.fds)} fds then)`);
     if (r.stop) notes.push(`stop: ${r.stop}`);
     for (const n of r.notes ?? []) notes.push(n);
     for (const n of notes) L.push(`- ${n}`);

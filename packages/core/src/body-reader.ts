@@ -41,7 +41,10 @@ export abstract class BodyReader implements BodyReaderApi {
     this.onChunk = onChunk;
     this.onEnd = onEnd;
     this.onError = onError;
-    if (this.failed) { onError(this.failed); return; }
+    if (this.failed) {
+      onError(this.failed);
+      return;
+    }
     if (!this.bodyDone) this.startBody();
     const held = this.held;
     this.held = null;

@@ -47,12 +47,18 @@ export type Limit = number | 'unlimited' | null;
 function openFileLimits(): { soft: Limit; hard: Limit } {
   let line = '';
   try {
-    line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files')) ?? '';
+    line =
+      readFileSync('/proc/self/limits', 'utf8')
+        .split('\n')
+        .find((l) => l.startsWith('Max open files')) ?? '';
   } catch {
     // not Linux
   }
   // "Max open files            1048576              1048576              files"
-  const [soft, hard] = line.split(/\s{2,}/).slice(1, 3).map((v): Limit => (v === 'unlimited' ? v : Number.isFinite(Number(v)) ? Number(v) : null));
+  const [soft, hard] = line
+    .split(/\s{2,}/)
+    .slice(1, 3)
+    .map((v): Limit => (v === 'unlimited' ? v : Number.isFinite(Number(v)) ? Number(v) : null));
   return { soft: soft ?? null, hard: hard ?? null };
 }
 

@@ -90,10 +90,18 @@ export function scanHeaders(headers: OutgoingHeaders, text: boolean, pairs: unkn
     const value = headers[name];
     if (value === undefined) continue;
     switch (name.length) {
-      case 4: if (name.toLowerCase() === 'date') date = true; break;
-      case 10: if (name.toLowerCase() === 'connection') connection = String(value).toLowerCase(); break;
-      case 14: if (name.toLowerCase() === 'content-length') contentLength = true; break;
-      case 17: if (name.toLowerCase() === 'transfer-encoding') transferEncoding = true; break;
+      case 4:
+        if (name.toLowerCase() === 'date') date = true;
+        break;
+      case 10:
+        if (name.toLowerCase() === 'connection') connection = String(value).toLowerCase();
+        break;
+      case 14:
+        if (name.toLowerCase() === 'content-length') contentLength = true;
+        break;
+      case 17:
+        if (name.toLowerCase() === 'transfer-encoding') transferEncoding = true;
+        break;
     }
     checkName(name);
     if (typeof value === 'object') {

@@ -23,7 +23,12 @@ export function runHandler(onRequest: HttpRequestHandler, req: RawRequest, res: 
   try {
     onRequest(req, res);
   } catch (err) {
-    if (!res.started) res.send(500, { 'content-type': 'application/json; charset=utf-8' }, JSON.stringify({ statusCode: 500, error: 'Internal Server Error', message: 'Internal Server Error' }));
+    if (!res.started)
+      res.send(
+        500,
+        { 'content-type': 'application/json; charset=utf-8' },
+        JSON.stringify({ statusCode: 500, error: 'Internal Server Error', message: 'Internal Server Error' }),
+      );
     process.emitWarning(`ringside: onRequest threw: ${(err as Error)?.stack ?? err}`);
   }
 }

@@ -3,7 +3,6 @@ import { logSelection, nativeDriver, selectBackend } from './select-backend.js';
 import { createNodeHttpTransport } from './backends/node/http-transport.js';
 import { createNativeHttpTransport } from './backends/native/http-transport.js';
 
-
 /** Fill defaults and validate limits, with messages that say what to do. */
 export function resolveHttpLimits(partial: Partial<HttpLimits> = {}): HttpLimits {
   const limits = { ...defaultHttpLimits };

@@ -59,7 +59,8 @@ export function httpLimitProblem(key: string, value: unknown, where = 'Option'):
     const unit = ms ? 'milliseconds, 0 to disable' : key === 'maxRequestsPerSocket' ? 'count, 0 for no limit' : key === 'maxHeaders' ? 'count' : 'bytes';
     return `${where} "${key}" must be a ${zeroOk ? 'non-negative' : 'positive'} integer (${unit}), got ${JSON.stringify(value) ?? String(value)}`;
   }
-  if (key === 'maxHeaders' && value > MAX_HEADERS_LIMIT) return `${where} "maxHeaders" must be at most ${MAX_HEADERS_LIMIT} (count; maxHeaderSize bounds the head), got ${value}`;
+  if (key === 'maxHeaders' && value > MAX_HEADERS_LIMIT)
+    return `${where} "maxHeaders" must be at most ${MAX_HEADERS_LIMIT} (count; maxHeaderSize bounds the head), got ${value}`;
   return null;
 }
 

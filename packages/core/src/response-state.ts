@@ -18,7 +18,8 @@ export abstract class ResponseState implements ResponseStateApi {
 
   /** send() and writeHead() come first and once: throws otherwise. */
   protected checkNotStarted(what: 'send' | 'writeHead'): void {
-    if (this.finished || this.started) throw new Error(what === 'send' ? 'Response already started; send() must be the only write of a response' : 'Response already started');
+    if (this.finished || this.started)
+      throw new Error(what === 'send' ? 'Response already started; send() must be the only write of a response' : 'Response already started');
   }
 
   /** write() goes on: throws before the head, false once the response is finished or aborted. */
@@ -31,7 +32,10 @@ export abstract class ResponseState implements ResponseStateApi {
   protected abstract destroyConnection(): void;
 
   onClose(cb: (aborted: boolean) => void): void {
-    if (this.closed) { cb(this.aborted); return; }
+    if (this.closed) {
+      cb(this.aborted);
+      return;
+    }
     (this.closeCbs ??= []).push(cb);
   }
 

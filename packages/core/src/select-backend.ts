@@ -68,7 +68,8 @@ export function selectBackend(option: BackendChoice | undefined): BackendSelecti
   if (choice === 'node') return { name: 'node', reason: `node: requested by ${source}`, binding: null };
   if (choice === 'epoll') {
     const ep = epollUnavailableReason();
-    if (!ep.binding) throw new Error(`Ringside: backend 'epoll' was requested (${source}) but cannot run here: ${withFix(ep.why, ep.fix)}. Use backend 'auto' or 'node'.`);
+    if (!ep.binding)
+      throw new Error(`Ringside: backend 'epoll' was requested (${source}) but cannot run here: ${withFix(ep.why, ep.fix)}. Use backend 'auto' or 'node'.`);
     return { name: 'epoll', reason: `epoll: requested by ${source}`, binding: ep.binding };
   }
   const { binding, why, fix } = ioUringUnavailableReason();

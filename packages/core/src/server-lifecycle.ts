@@ -96,6 +96,7 @@ export abstract class ServerLifecycle {
 
 function checkMs(name: string, v: number | undefined): number | undefined {
   if (v === undefined) return undefined;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new RangeError(`close() option "${name}" must be a number of milliseconds ≥ 0, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+    throw new RangeError(`close() option "${name}" must be a number of milliseconds ≥ 0, got ${JSON.stringify(v)}`);
   return v;
 }

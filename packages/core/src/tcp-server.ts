@@ -5,7 +5,8 @@ import { createNativeTcpServer } from './backends/native/tcp-server.js';
 
 function check(name: string, value: unknown, ok: (v: number) => boolean, what: string): void {
   if (value === undefined) return;
-  if (typeof value !== 'number' || !Number.isInteger(value) || !ok(value)) throw new TypeError(`Option "${name}" must be ${what}, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || !ok(value))
+    throw new TypeError(`Option "${name}" must be ${what}, got ${JSON.stringify(value)}`);
 }
 
 /** Validate options up front, with messages that say what to do. */
@@ -15,7 +16,12 @@ function validate(options: TcpServerOptions): void {
     if (options[cb] !== undefined && typeof options[cb] !== 'function') throw new TypeError(`Option "${cb}" must be a function`);
   }
   check('highWaterMark', options.highWaterMark, (v) => v > 0, 'a positive integer (bytes)');
-  check('bufferCount', options.bufferCount, (v) => v >= 1 && v <= 32768 && (v & (v - 1)) === 0, 'a power of two from 1 to 32768 (buffers in the io_uring buffer ring)');
+  check(
+    'bufferCount',
+    options.bufferCount,
+    (v) => v >= 1 && v <= 32768 && (v & (v - 1)) === 0,
+    'a power of two from 1 to 32768 (buffers in the io_uring buffer ring)',
+  );
   check('bufferSize', options.bufferSize, (v) => v >= 512 && v <= 1 << 20, 'an integer from 512 to 1048576 (bytes per ring buffer)');
 }
 

@@ -47,7 +47,10 @@ export interface WorkersHandle {
 export type WorkersChoice = 'auto' | number;
 
 /** What a worker thread is told at start. */
-interface WorkerInfo { index: number; port?: number }
+interface WorkerInfo {
+  index: number;
+  port?: number;
+}
 
 function info(): WorkerInfo | null {
   const d = workerData as Record<string, unknown> | null;
@@ -74,9 +77,12 @@ function nodeSharesPort(): boolean {
 export function resolveWorkerCount(workers: WorkersChoice | undefined, backend: BackendChoice | undefined, log: (line: string) => void = stderrLine): number {
   if (workers === undefined) return 1;
   const count = workers === 'auto' ? availableParallelism() : workers;
-  if (!Number.isInteger(count) || count < 1) throw new RangeError(`Option "workers" must be 'auto' or a positive integer (event loops, this thread included), got ${JSON.stringify(workers)}`);
+  if (!Number.isInteger(count) || count < 1)
+    throw new RangeError(`Option "workers" must be 'auto' or a positive integer (event loops, this thread included), got ${JSON.stringify(workers)}`);
   if (count > 1 && selectBackend(backend).name === 'node' && !nodeSharesPort()) {
-    log(`ringside: workers: the node backend cannot share a port on Node ${process.versions.node} (SO_REUSEPORT needs Node ≥ 22.12); running 1 loop instead of ${count}`);
+    log(
+      `ringside: workers: the node backend cannot share a port on Node ${process.versions.node} (SO_REUSEPORT needs Node ≥ 22.12); running 1 loop instead of ${count}`,
+    );
     return 1;
   }
   return count;
@@ -93,7 +99,14 @@ export interface WorkerPoolOptions {
   onWorkerExit?(index: number, code: number, error?: Error): void;
 }
 
-interface Slot { index: number; worker: Worker | null; startedAt: number; crashes: number; timer: NodeJS.Timeout | null; error?: Error }
+interface Slot {
+  index: number;
+  worker: Worker | null;
+  startedAt: number;
+  crashes: number;
+  timer: NodeJS.Timeout | null;
+  error?: Error;
+}
 
 /**
  * The main thread's worker threads, each running process.argv[1]. A worker says
@@ -136,8 +149,12 @@ export class WorkerPool {
     slot.startedAt = Date.now();
     slot.error = undefined;
     return new Promise<void>((resolve) => {
-      w.on('message', (m: unknown) => { if (isMessage(m, 'listening')) resolve(); });
-      w.on('error', (err) => { slot.error = err; });
+      w.on('message', (m: unknown) => {
+        if (isMessage(m, 'listening')) resolve();
+      });
+      w.on('error', (err) => {
+        slot.error = err;
+      });
       w.on('exit', (code) => {
         resolve();
         if (slot.worker === w) slot.worker = null;
@@ -166,18 +183,22 @@ export class WorkerPool {
    */
   async close(options: CloseOptions = {}): Promise<void> {
     this.stopping = true;
-    await Promise.all(this.slots.map((slot) => {
-      if (slot.timer) clearTimeout(slot.timer);
-      const w = slot.worker;
-      if (!w) return undefined;
-      return new Promise<void>((resolve) => {
-        const kill = options.force || options.timeout !== undefined
-          ? setTimeout(() => void w.terminate(), options.force ? 1000 : options.timeout! + 1000)
-          : null;
-        w.once('exit', () => { if (kill) clearTimeout(kill); resolve(); });
-        w.postMessage({ [MARK]: 'close', options });
-      });
-    }));
+    await Promise.all(
+      this.slots.map((slot) => {
+        if (slot.timer) clearTimeout(slot.timer);
+        const w = slot.worker;
+        if (!w) return undefined;
+        return new Promise<void>((resolve) => {
+          const kill =
+            options.force || options.timeout !== undefined ? setTimeout(() => void w.terminate(), options.force ? 1000 : options.timeout! + 1000) : null;
+          w.once('exit', () => {
+            if (kill) clearTimeout(kill);
+            resolve();
+          });
+          w.postMessage({ [MARK]: 'close', options });
+        });
+      }),
+    );
   }
 
   /** Stop the workers at once. */

@@ -33,7 +33,9 @@ describe('backend selection', () => {
   });
 
   it('an invalid backend option throws a clear error', () => {
-    expect(() => createTcpServer({ backend: 'kqueue' as BackendChoice, log: false })).toThrow(/Option "backend" must be one of 'auto', 'io_uring', 'epoll', 'node', got "kqueue"/);
+    expect(() => createTcpServer({ backend: 'kqueue' as BackendChoice, log: false })).toThrow(
+      /Option "backend" must be one of 'auto', 'io_uring', 'epoll', 'node', got "kqueue"/,
+    );
   });
 
   it('probe() reports io_uring and the epoll driver, each usable or with the reason', () => {

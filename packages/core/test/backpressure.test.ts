@@ -32,7 +32,10 @@ describeBackends('TCP back-pressure', (backend) => {
             const ok = conn.write(chunkAt(written / CHUNK));
             written += CHUNK;
             maxBuffered = Math.max(maxBuffered, conn.bufferedAmount);
-            if (!ok) { falses++; return; }
+            if (!ok) {
+              falses++;
+              return;
+            }
           }
           conn.end();
         };
@@ -49,11 +52,16 @@ describeBackends('TCP back-pressure', (backend) => {
     global.gc?.();
     const rss0 = process.memoryUsage.rss();
     let rssMax = rss0;
-    const sampler = setInterval(() => { rssMax = Math.max(rssMax, process.memoryUsage.rss()); }, 20);
+    const sampler = setInterval(() => {
+      rssMax = Math.max(rssMax, process.memoryUsage.rss());
+    }, 20);
     try {
       const client = net.connect({ port, host: '127.0.0.1' });
       client.pause();
-      await new Promise((r, j) => { client.once('connect', r); client.once('error', j); });
+      await new Promise((r, j) => {
+        client.once('connect', r);
+        client.once('error', j);
+      });
 
       // Phase 1: the client reads nothing; the server must stop at the kernel's buffers plus one HWM.
       await waitFor(() => falses > 0, 5000, 'write() to return false');

@@ -38,7 +38,8 @@ describeBackends('event batch bookkeeping', (backend: BackendName) => {
     const c = await RawClient.connect(port);
     let chunks = '';
     for (let i = 0; i < 20_000; i++) chunks += `1\r\n${String.fromCharCode(97 + (i % 26))}\r\n`;
-    const bytes = 'GET / HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(300) +
+    const bytes =
+      'GET / HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(300) +
       `POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${chunks}0\r\n\r\n`;
     expect(bytes.length).toBeGreaterThan(128_000);
     c.send(bytes);
@@ -54,7 +55,18 @@ describeBackends('event batch bookkeeping', (backend: BackendName) => {
   it('a TCP read larger than the batch arrives whole and in order, then the FIN', async () => {
     const got: Buffer[] = [];
     let ended = false;
-    const tcp = createTcpServer({ backend, log: false, bufferSize: 256 * 1024, onData: (_c, d) => { got.push(d); }, onEnd: (c) => { ended = true; c.end(); } });
+    const tcp = createTcpServer({
+      backend,
+      log: false,
+      bufferSize: 256 * 1024,
+      onData: (_c, d) => {
+        got.push(d);
+      },
+      onEnd: (c) => {
+        ended = true;
+        c.end();
+      },
+    });
     servers.push(tcp);
     const { port } = await tcp.listen({ port: 0, host: '127.0.0.1' });
     const payload = Buffer.alloc(3 * 1024 * 1024);
@@ -74,11 +86,22 @@ describeBackends('event batch bookkeeping', (backend: BackendName) => {
     let next: Promise<string> | null = null;
     const echoers = new Set<TcpConnection>();
     const tcp = createTcpServer({
-      backend, log: false,
-      onOpen: (c) => { sink ??= c; },
-      onData: (c, d) => { if (c !== sink) { echoers.add(c); c.write(d); } },
+      backend,
+      log: false,
+      onOpen: (c) => {
+        sink ??= c;
+      },
+      onData: (c, d) => {
+        if (c !== sink) {
+          echoers.add(c);
+          c.write(d);
+        }
+      },
       onEnd: (c) => {
-        if (echoers.has(c)) { c.end(); return; }
+        if (echoers.has(c)) {
+          c.end();
+          return;
+        }
         next = echoOf(port, 'ping');
         c.destroy();
         sink?.write(Buffer.alloc(300 * 1024));
@@ -104,12 +127,17 @@ describeBackends('event batch bookkeeping', (backend: BackendName) => {
     const held: TcpConnection[] = [];
     let closes = 0;
     const tcp = createTcpServer({
-      backend, log: false,
-      onEnd: (c) => { held.push(c); },       // keep half-open connections open
-      onClose: () => { closes++; },
+      backend,
+      log: false,
+      onEnd: (c) => {
+        held.push(c);
+      }, // keep half-open connections open
+      onClose: () => {
+        closes++;
+      },
       onData: (c) => {
         for (const h of held.splice(0)) h.destroy();
-        c.write(Buffer.alloc(300 * 1024));   // JS flushes: every destroy closes inside this batch
+        c.write(Buffer.alloc(300 * 1024)); // JS flushes: every destroy closes inside this batch
       },
     });
     servers.push(tcp);
@@ -136,7 +164,9 @@ describeBackends('event batch bookkeeping', (backend: BackendName) => {
   }, 20_000);
 
   it('maxHeaders above what a batch can carry is refused at start-up, not spun on', () => {
-    expect(() => createHttpTransport({ backend, onRequest: testHandler, log: false, limits: { maxHeaders: 70_000 } })).toThrow(/maxHeaders" must be at most 16384/);
+    expect(() => createHttpTransport({ backend, onRequest: testHandler, log: false, limits: { maxHeaders: 70_000 } })).toThrow(
+      /maxHeaders" must be at most 16384/,
+    );
   });
 });
 
@@ -145,11 +175,18 @@ function echoOf(port: number, msg: string): Promise<string> {
   return new Promise((resolve) => {
     const s = net.connect({ port, host: '127.0.0.1' });
     let got = '';
-    const done = (): void => { clearTimeout(timer); s.destroy(); resolve(got); };
+    const done = (): void => {
+      clearTimeout(timer);
+      s.destroy();
+      resolve(got);
+    };
     const timer = setTimeout(done, 2000);
     s.setEncoding('latin1');
     s.on('error', done);
-    s.on('data', (d: string) => { got += d; if (got.length >= msg.length) done(); });
+    s.on('data', (d: string) => {
+      got += d;
+      if (got.length >= msg.length) done();
+    });
     s.write(msg);
   });
 }

@@ -4,16 +4,30 @@ import { BodyReader } from '../src/body-reader.js';
 
 class Reader extends BodyReader {
   readonly calls: string[] = [];
-  protected startBody(): void { this.calls.push('start'); }
-  protected pauseSource(): void { this.calls.push('pause'); }
-  protected resumeSource(): void { this.calls.push('resume'); }
-  protected discardSource(): void { this.calls.push('discard'); }
-  protected override bodyFailed(): void { this.calls.push('failed'); }
+  protected startBody(): void {
+    this.calls.push('start');
+  }
+  protected pauseSource(): void {
+    this.calls.push('pause');
+  }
+  protected resumeSource(): void {
+    this.calls.push('resume');
+  }
+  protected discardSource(): void {
+    this.calls.push('discard');
+  }
+  protected override bodyFailed(): void {
+    this.calls.push('failed');
+  }
 }
 
 function sink(r: BodyReader): string[] {
   const got: string[] = [];
-  r.readBody((c) => got.push(`chunk ${c.toString()}`), () => got.push('end'), (e) => got.push(`error ${e.message}`));
+  r.readBody(
+    (c) => got.push(`chunk ${c.toString()}`),
+    () => got.push('end'),
+    (e) => got.push(`error ${e.message}`),
+  );
   return got;
 }
 

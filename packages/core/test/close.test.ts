@@ -6,7 +6,10 @@ import { TcpClient, describeBackends, echo, sleep, useServers, waitFor } from '.
 function refused(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = net.connect(port, '127.0.0.1');
-    s.once('connect', () => { s.destroy(); resolve(false); });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(false);
+    });
     s.once('error', () => resolve(true));
   });
 }
@@ -16,12 +19,19 @@ describeBackends('TCP close', (backend) => {
 
   it('graceful close waits for connected clients, which are still served, and resolves when they leave', async () => {
     const closed: number[] = [];
-    const { server, port } = await start(backend, { ...echo, onClose(conn) { closed.push(conn.id); } });
+    const { server, port } = await start(backend, {
+      ...echo,
+      onClose(conn) {
+        closed.push(conn.id);
+      },
+    });
     const a = await TcpClient.connect(port);
     const b = await TcpClient.connect(port);
     await waitFor(() => server.connections === 2);
     let done = false;
-    const closing = server.close().then(() => { done = true; });
+    const closing = server.close().then(() => {
+      done = true;
+    });
     await sleep(100);
     expect(done).toBe(false);
     expect(await refused(port)).toBe(true);
@@ -42,7 +52,12 @@ describeBackends('TCP close', (backend) => {
 
   it('forced close destroys connections at once', async () => {
     let closes = 0;
-    const { server, port } = await start(backend, { ...echo, onClose() { closes++; } });
+    const { server, port } = await start(backend, {
+      ...echo,
+      onClose() {
+        closes++;
+      },
+    });
     const clients = await Promise.all([1, 2, 3].map(() => TcpClient.connect(port)));
     await waitFor(() => server.connections === 3);
     const t0 = Date.now();

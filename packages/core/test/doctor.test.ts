@@ -87,7 +87,9 @@ function seccompSkip(): string | null {
 const skip = seccompSkip();
 if (skip) console.warn(`\n*** SKIPPING ringside doctor under seccomp: ${skip}\n`);
 const workDir = skip ? '' : mkdtempSync(join(tmpdir(), 'ringside-doctor-'));
-afterAll(() => { if (workDir) rmSync(workDir, { recursive: true, force: true }); });
+afterAll(() => {
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+});
 
 describe.skipIf(!!skip)(`ringside doctor with io_uring blocked by seccomp${skip ? ` (SKIPPED: ${skip})` : ''}`, () => {
   it('names seccomp and its fix; auto, the log line and RINGSIDE_BACKEND=io_uring say the same', () => {

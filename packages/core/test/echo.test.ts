@@ -33,7 +33,7 @@ describeBackends('TCP echo', (backend) => {
     let off = 0;
     let piece = 1;
     while (off < size) {
-      const n = Math.min(size - off, (piece++ * 7919) % (256 * 1024) + 1);
+      const n = Math.min(size - off, ((piece++ * 7919) % (256 * 1024)) + 1);
       if (!c.send(payload.subarray(off, off + n))) await new Promise((r) => c.socket.once('drain', r));
       off += n;
     }
@@ -48,7 +48,11 @@ describeBackends('TCP echo', (backend) => {
 
   it('keeps order in both directions at once', async () => {
     const N = 20_000;
-    const word = (i: number): Buffer => { const b = Buffer.allocUnsafe(4); b.writeUInt32LE(i); return b; };
+    const word = (i: number): Buffer => {
+      const b = Buffer.allocUnsafe(4);
+      b.writeUInt32LE(i);
+      return b;
+    };
     // Server → client: N numbered words written one by one; client → server: the same, checked by the server.
     let serverSeen = 0;
     let serverBad = -1;
@@ -82,7 +86,11 @@ describeBackends('TCP echo', (backend) => {
     expect(serverBad).toBe(-1);
     const got = c.data();
     let clientBad = -1;
-    for (let i = 0; i < N; i++) if (got.readUInt32LE(i * 4) !== i) { clientBad = i; break; }
+    for (let i = 0; i < N; i++)
+      if (got.readUInt32LE(i * 4) !== i) {
+        clientBad = i;
+        break;
+      }
     expect(clientBad).toBe(-1);
     c.close();
   });

@@ -31,7 +31,9 @@ const withoutDate = (response: string): string => response.replace(/\r\nDate: [^
 const skip = missingTool('g++');
 if (skip) console.warn(`\n*** SKIPPING the native/TS error answer comparison: ${skip}\n`);
 const workDir = skip ? '' : mkdtempSync(join(tmpdir(), 'ringside-errors-'));
-afterAll(() => { if (workDir) rmSync(workDir, { recursive: true, force: true }); });
+afterAll(() => {
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+});
 
 describe.skipIf(!!skip)(`native error answers against the TS side${skip ? ` (SKIPPED: ${skip})` : ''}`, () => {
   it('every native precomputed answer equals errorResponse() of its TS twin, Date aside, with and without its body', () => {

@@ -11,7 +11,17 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_WORDS, Ev, HttpFlag, ParseError, Timeout } from '@ringside/native';
 import {
-  CloseRecord, DataRecord, FieldRecord, HttpErrorRecord, OpenRecord, RequestRecord, TimeoutRecord, fieldAt, recordAt, recordConn, recordType,
+  CloseRecord,
+  DataRecord,
+  FieldRecord,
+  HttpErrorRecord,
+  OpenRecord,
+  RequestRecord,
+  TimeoutRecord,
+  fieldAt,
+  recordAt,
+  recordConn,
+  recordType,
 } from '../src/backends/native/event-records.js';
 import { transportErrors } from '../src/http-errors.js';
 import { missingTool } from './helpers.js';
@@ -29,13 +39,18 @@ describe.skipIf(!!skip)(`event records: C++ writers → TS readers${skip ? ` (SK
   beforeAll(() => {
     workDir = mkdtempSync(join(tmpdir(), 'ringside-records-'));
     const exe = join(workDir, 'write_event_records');
-    execFileSync('g++', ['-std=c++20', '-Wall', '-Wextra', '-I', nativeSrc, writer, join(nativeSrc, 'http_parser.cc'), '-o', exe], { stdio: 'pipe', timeout: 60_000 });
+    execFileSync('g++', ['-std=c++20', '-Wall', '-Wextra', '-I', nativeSrc, writer, join(nativeSrc, 'http_parser.cc'), '-o', exe], {
+      stdio: 'pipe',
+      timeout: 60_000,
+    });
     for (const line of execFileSync(exe, { encoding: 'utf8' }).trim().split('\n')) {
       const [label, ...words] = line.split(' ');
       records.set(label!, Int32Array.from(words.map(Number)));
     }
   }, 90_000);
-  afterAll(() => { if (workDir) rmSync(workDir, { recursive: true, force: true }); });
+  afterAll(() => {
+    if (workDir) rmSync(workDir, { recursive: true, force: true });
+  });
 
   /** The record labelled `label`, placed as record number 2 of a batch (so `at` is not 0). */
   function batch(label: string): { e: Int32Array; at: number } {
@@ -60,7 +75,10 @@ describe.skipIf(!!skip)(`event records: C++ writers → TS readers${skip ? ` (SK
   it('DATA and BODY: the span, copied out', () => {
     const data = Buffer.alloc(2000);
     for (let i = 0; i < data.length; i++) data[i] = i & 0xff;
-    for (const [label, type, conn, off, len] of [['data', Ev.DATA, (1 | (0xfff << 20)) >>> 0, 200, 1500], ['body', Ev.BODY, 47, 300, 64]] as const) {
+    for (const [label, type, conn, off, len] of [
+      ['data', Ev.DATA, (1 | (0xfff << 20)) >>> 0, 200, 1500],
+      ['body', Ev.BODY, 47, 300, 64],
+    ] as const) {
       const { e, at } = batch(label);
       expect(recordType(e, at)).toBe(type);
       expect(recordConn(e, at), 'the connection id reads unsigned').toBe(conn);
@@ -73,7 +91,11 @@ describe.skipIf(!!skip)(`event records: C++ writers → TS readers${skip ? ` (SK
   });
 
   it('END, DRAIN, BODY_END: the kind and connection', () => {
-    for (const [label, type, conn] of [['end', Ev.END, 42], ['drain', Ev.DRAIN, 43], ['body_end', Ev.BODY_END, 48]] as const) {
+    for (const [label, type, conn] of [
+      ['end', Ev.END, 42],
+      ['drain', Ev.DRAIN, 43],
+      ['body_end', Ev.BODY_END, 48],
+    ] as const) {
       const { e, at } = batch(label);
       expect([recordType(e, at), recordConn(e, at)]).toEqual([type, conn]);
     }
@@ -87,7 +109,9 @@ describe.skipIf(!!skip)(`event records: C++ writers → TS readers${skip ? ` (SK
   it('REQUEST: spans offset by the head, fields, flags, a Content-Length above 2^32', () => {
     const { e, at } = batch('request');
     expect([recordType(e, at), recordConn(e, at)]).toEqual([Ev.REQUEST, 45]);
-    expect([RequestRecord.methodOff(e, at), RequestRecord.methodLen(e, at), RequestRecord.targetOff(e, at), RequestRecord.targetLen(e, at)]).toEqual([1000, 4, 1005, 10]);
+    expect([RequestRecord.methodOff(e, at), RequestRecord.methodLen(e, at), RequestRecord.targetOff(e, at), RequestRecord.targetLen(e, at)]).toEqual([
+      1000, 4, 1005, 10,
+    ]);
     expect([RequestRecord.firstField(e, at), RequestRecord.fieldCount(e, at)]).toEqual([5, 2]);
     expect(RequestRecord.flags(e, at)).toBe(HttpFlag.KEEP_ALIVE | HttpFlag.HAS_BODY | HttpFlag.EXPECT_CONTINUE);
     expect(RequestRecord.contentLength(e, at)).toBe(5_000_000_000);
@@ -109,12 +133,19 @@ describe.skipIf(!!skip)(`event records: C++ writers → TS readers${skip ? ` (SK
 
   it('HTTP_ERROR: status, code, body or head, and the answer JS sends for it', () => {
     const body = batch('http_error_body');
-    expect([recordType(body.e, body.at), HttpErrorRecord.status(body.e, body.at), HttpErrorRecord.parseError(body.e, body.at), HttpErrorRecord.inBody(body.e, body.at)])
-      .toEqual([Ev.HTTP_ERROR, 413, ParseError.BodyTooLarge, true]);
+    expect([
+      recordType(body.e, body.at),
+      HttpErrorRecord.status(body.e, body.at),
+      HttpErrorRecord.parseError(body.e, body.at),
+      HttpErrorRecord.inBody(body.e, body.at),
+    ]).toEqual([Ev.HTTP_ERROR, 413, ParseError.BodyTooLarge, true]);
     expect(HttpErrorRecord.answer(body.e, body.at)).toBe(transportErrors.bodyTooLarge);
     const head = batch('http_error_head');
-    expect([HttpErrorRecord.status(head.e, head.at), HttpErrorRecord.parseError(head.e, head.at), HttpErrorRecord.inBody(head.e, head.at)])
-      .toEqual([414, ParseError.UriTooLong, false]);
+    expect([HttpErrorRecord.status(head.e, head.at), HttpErrorRecord.parseError(head.e, head.at), HttpErrorRecord.inBody(head.e, head.at)]).toEqual([
+      414,
+      ParseError.UriTooLong,
+      false,
+    ]);
     expect(HttpErrorRecord.answer(head.e, head.at)).toBe(transportErrors.uriTooLong);
   });
 

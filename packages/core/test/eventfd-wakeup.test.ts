@@ -28,12 +28,19 @@ describeBackends('completion wake-up (eventfd)', (backend) => {
     const child = spawn(process.execPath, [fixture, String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.stderr.on('data', (d) => { err += d; });
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.stderr.on('data', (d) => {
+      err += d;
+    });
     // This process now only waits: a timer-only loop until the child is done.
     const code = await new Promise<number | null>((resolve) => {
       const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      child.once('exit', (c) => { clearTimeout(killer); resolve(c); });
+      child.once('exit', (c) => {
+        clearTimeout(killer);
+        resolve(c);
+      });
     });
     expect(code, `child failed: ${err}`).toBe(0);
     const r = JSON.parse(out.trim()) as { connectMs: number; echoMs: number[] };

@@ -12,10 +12,13 @@ describeBackends('TCP fd leaks', (backend) => {
     const { server, port } = await start(backend, echo);
     for (let batch = 0; batch < 4; batch++) {
       const clients = await Promise.all(Array.from({ length: 50 }, () => TcpClient.connect(port)));
-      clients.forEach((c, i) => c.send(`b${batch}c${i}`));
+      for (const [i, c] of clients.entries()) c.send(`b${batch}c${i}`);
       await Promise.all(clients.map((c, i) => c.bytes(`b${batch}c${i}`.length)));
       // Half leave politely, half reset.
-      clients.forEach((c, i) => (i % 2 ? c.socket.end() : c.socket.resetAndDestroy()));
+      for (const [i, c] of clients.entries()) {
+        if (i % 2) c.socket.end();
+        else c.socket.resetAndDestroy();
+      }
       await Promise.all(clients.map((c) => c.closedWithin()));
     }
     await waitFor(() => server.connections === 0, 5000, 'every connection to close');

@@ -15,7 +15,9 @@ import type { HttpRequestHandler, IncomingHeaders } from '../src/index.js';
 /** mulberry32: small, fast, and the same sequence on every platform. */
 export class Rand {
   private s: number;
-  constructor(seed: number) { this.s = seed >>> 0; }
+  constructor(seed: number) {
+    this.s = seed >>> 0;
+  }
   next(): number {
     this.s = (this.s + 0x6d2b79f5) >>> 0;
     let t = this.s;
@@ -24,9 +26,15 @@ export class Rand {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   }
   /** Integer in [lo, hi]. */
-  int(lo: number, hi: number): number { return lo + Math.floor(this.next() * (hi - lo + 1)); }
-  chance(p: number): boolean { return this.next() < p; }
-  pick<T>(a: readonly T[]): T { return a[Math.floor(this.next() * a.length)]!; }
+  int(lo: number, hi: number): number {
+    return lo + Math.floor(this.next() * (hi - lo + 1));
+  }
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+  pick<T>(a: readonly T[]): T {
+    return a[Math.floor(this.next() * a.length)]!;
+  }
   bytes(n: number): Buffer {
     const b = Buffer.allocUnsafe(n);
     for (let i = 0; i < n; i++) b[i] = Math.floor(this.next() * 256);
@@ -97,26 +105,38 @@ export const echoHandler: HttpRequestHandler = (req, res) => {
   const fields = fieldsHash(headerFields(req.headers));
   let length = 0;
   let h = FNV_OFFSET;
-  req.readBody((c) => { length += c.length; h = fnv1a(c, h); }, () => {
-    const echo = echoLine(seq, req.method, req.httpVersion, length, h, fields);
-    const answer = (): void => {
-      if (res.aborted) return;
-      if (!stream) { res.send(200, { 'content-type': 'text/plain', 'x-echo': echo }, echo); return; }
-      res.writeHead(200, { 'content-type': 'text/plain', 'x-echo': echo });
-      const cut = Math.floor(echo.length / 2);
-      res.write(echo.slice(0, cut));
-      res.write(echo.slice(cut));
-      res.end();
-    };
-    if (delay > 0) setTimeout(answer, delay);
-    else answer();
-  }, () => { /* invalid body or gone: the transport answers (400/413) or there is no one to answer */ });
+  req.readBody(
+    (c) => {
+      length += c.length;
+      h = fnv1a(c, h);
+    },
+    () => {
+      const echo = echoLine(seq, req.method, req.httpVersion, length, h, fields);
+      const answer = (): void => {
+        if (res.aborted) return;
+        if (!stream) {
+          res.send(200, { 'content-type': 'text/plain', 'x-echo': echo }, echo);
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'text/plain', 'x-echo': echo });
+        const cut = Math.floor(echo.length / 2);
+        res.write(echo.slice(0, cut));
+        res.write(echo.slice(cut));
+        res.end();
+      };
+      if (delay > 0) setTimeout(answer, delay);
+      else answer();
+    },
+    () => {
+      /* invalid body or gone: the transport answers (400/413) or there is no one to answer */
+    },
+  );
 };
 
 // ---- generated connections -------------------------------------------------------
 
 export const HEAD_LIMIT = 16 * 1024; // defaultHttpLimits.maxHeaderSize
-export const URL_LIMIT = 8 * 1024;   // defaultHttpLimits.maxUrlLength
+export const URL_LIMIT = 8 * 1024; // defaultHttpLimits.maxUrlLength
 
 export interface ValidRequest {
   seq: number;
@@ -133,8 +153,16 @@ export interface ValidRequest {
 }
 
 export type InvalidKind =
-  | 'bad-request-line' | 'bare-lf' | 'bad-chunk' | 'cl-te' | 'head-too-large' | 'uri-too-long'
-  | 'bad-version' | 'control-byte' | 'garbage' | 'tls-client-hello';
+  | 'bad-request-line'
+  | 'bare-lf'
+  | 'bad-chunk'
+  | 'cl-te'
+  | 'head-too-large'
+  | 'uri-too-long'
+  | 'bad-version'
+  | 'control-byte'
+  | 'garbage'
+  | 'tls-client-hello';
 
 export interface InvalidRequest {
   kind: InvalidKind;
@@ -159,9 +187,9 @@ export interface ConnectionPlan {
   serverCloses: boolean;
 }
 
-const TCHAR = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&\'*+-.^_`|~';
+const TCHAR = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-.^_`|~";
 const VALUE = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 !"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~\t';
-const PATH = 'abcdefghijklmnopqrstuvwxyz0123456789-._~!$&\'()*+,;=:@/%';
+const PATH = "abcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@/%";
 
 function fieldValue(r: Rand, n: number): string {
   if (n <= 0) return '';
@@ -221,9 +249,15 @@ function chunkExt(r: Rand, count: () => void): string {
   for (let i = r.int(1, 2); i > 0; i--) {
     const name = r.text(r.int(1, 6), 'abcxyz-');
     switch (r.int(0, 2)) {
-      case 0: s += `;${name}`; break;
-      case 1: s += `;${name}=${r.text(r.int(1, 6), 'abc123')}`; break;
-      default: s += `;${name}="${r.text(r.int(0, 6), 'ab ;=,')}\\"q"`; break;
+      case 0:
+        s += `;${name}`;
+        break;
+      case 1:
+        s += `;${name}=${r.text(r.int(1, 6), 'abc123')}`;
+        break;
+      default:
+        s += `;${name}="${r.text(r.int(0, 6), 'ab ;=,')}\\"q"`;
+        break;
     }
   }
   return s;
@@ -240,7 +274,10 @@ export function validRequest(r: Rand, seq: number, last: boolean): ValidRequest 
   lines.push(`x-seq: ${seq}`);
   if (r.chance(0.2)) lines.push(`x-delay: ${r.int(0, 25)}`);
   const stream = !v10 && method !== 'HEAD' && r.chance(0.15);
-  if (stream) { lines.push('x-stream: 1'); shape.push('stream'); }
+  if (stream) {
+    lines.push('x-stream: 1');
+    shape.push('stream');
+  }
 
   // The body: none, Content-Length, or chunked (1.1 only). HEAD carries one now and then.
   let body: Buffer | null = null;
@@ -258,7 +295,10 @@ export function validRequest(r: Rand, seq: number, last: boolean): ValidRequest 
       framing = body;
       shape.push(`cl/${body.length}B`);
     }
-    if (!v10 && body.length > 0 && r.chance(0.1)) { lines.push('Expect: 100-continue'); shape.push('expect'); }
+    if (!v10 && body.length > 0 && r.chance(0.1)) {
+      lines.push('Expect: 100-continue');
+      shape.push('expect');
+    }
   } else if (r.chance(0.05)) {
     lines.push('Content-Length: 0');
   }
@@ -289,7 +329,10 @@ export function validRequest(r: Rand, seq: number, last: boolean): ValidRequest 
   let target = '/' + r.text(r.int(0, 40), PATH).replace(/%/g, '%25');
   if (r.chance(0.03)) target = 'http://example.com' + target;
   let requestLine = `${method} ${target} HTTP/1.${v10 ? 0 : 1}\r\n`;
-  if (r.chance(0.08)) { requestLine = '\r\n'.repeat(r.int(1, 2)) + requestLine; shape.push('leading-crlf'); }
+  if (r.chance(0.08)) {
+    requestLine = '\r\n'.repeat(r.int(1, 2)) + requestLine;
+    shape.push('leading-crlf');
+  }
 
   let head = requestLine + lines.map((l) => l + '\r\n').join('');
   if (p >= 0.93) {
@@ -312,19 +355,35 @@ export function validRequest(r: Rand, seq: number, last: boolean): ValidRequest 
 export function tlsClientHello(r: Rand): Buffer {
   const sni = Buffer.from('localhost');
   const ext = Buffer.concat([
-    Buffer.from([0x00, 0x00, 0x00, sni.length + 5, 0x00, sni.length + 3, 0x00, 0x00, sni.length]), sni,
+    Buffer.from([0x00, 0x00, 0x00, sni.length + 5, 0x00, sni.length + 3, 0x00, 0x00, sni.length]),
+    sni,
     Buffer.from([0x00, 0x0d, 0x00, 0x04, 0x00, 0x02, 0x04, 0x01]), // signature_algorithms
   ]);
   const hello = Buffer.concat([
-    Buffer.from([0x03, 0x03]), r.bytes(32), Buffer.from([0x00]), // version, random, empty session id
-    Buffer.from([0x00, 0x04, 0xc0, 0x2f, 0x00, 0x9c]), Buffer.from([0x01, 0x00]), // 2 suites, null compression
-    Buffer.from([ext.length >> 8, ext.length & 0xff]), ext,
+    Buffer.from([0x03, 0x03]),
+    r.bytes(32),
+    Buffer.from([0x00]), // version, random, empty session id
+    Buffer.from([0x00, 0x04, 0xc0, 0x2f, 0x00, 0x9c]),
+    Buffer.from([0x01, 0x00]), // 2 suites, null compression
+    Buffer.from([ext.length >> 8, ext.length & 0xff]),
+    ext,
   ]);
   const hs = Buffer.concat([Buffer.from([0x01, 0x00, hello.length >> 8, hello.length & 0xff]), hello]);
   return Buffer.concat([Buffer.from([0x16, 0x03, 0x01, hs.length >> 8, hs.length & 0xff]), hs]);
 }
 
-const KINDS: readonly InvalidKind[] = ['bad-request-line', 'bare-lf', 'bad-chunk', 'cl-te', 'head-too-large', 'uri-too-long', 'bad-version', 'control-byte', 'garbage', 'tls-client-hello'];
+const KINDS: readonly InvalidKind[] = [
+  'bad-request-line',
+  'bare-lf',
+  'bad-chunk',
+  'cl-te',
+  'head-too-large',
+  'uri-too-long',
+  'bad-version',
+  'control-byte',
+  'garbage',
+  'tls-client-hello',
+];
 
 /** One invalid request of a random kind, with the answer it must get where one answer is right. */
 export function invalidRequest(r: Rand): InvalidRequest {
@@ -333,7 +392,17 @@ export function invalidRequest(r: Rand): InvalidRequest {
   const b = (s: string): Buffer => Buffer.from(s, 'latin1');
   switch (kind) {
     case 'bad-request-line': {
-      const variants = ['GET / HTTP/1.1 ', 'GET /', '/ HTTP/1.1', 'G(T / HTTP/1.1', 'GET / HTTP/1.1 extra', 'GET\t/ HTTP/1.1', ' GET / HTTP/1.1', 'GET / http/1.1', 'GET / HTTP/1.1x'];
+      const variants = [
+        'GET / HTTP/1.1 ',
+        'GET /',
+        '/ HTTP/1.1',
+        'G(T / HTTP/1.1',
+        'GET / HTTP/1.1 extra',
+        'GET\t/ HTTP/1.1',
+        ' GET / HTTP/1.1',
+        'GET / http/1.1',
+        'GET / HTTP/1.1x',
+      ];
       const v = r.pick(variants);
       // No version at all reads as HTTP/0.9: 505 is as right as 400 there.
       return { kind, bytes: b(`${v}\r\n${host}\r\n`), expect: v === 'GET /' ? [400, 505] : [400], shape: JSON.stringify(v) };
@@ -344,7 +413,15 @@ export function invalidRequest(r: Rand): InvalidRequest {
       return { kind, bytes: b(variants[i]!), expect: [400], shape: `variant ${i}` };
     }
     case 'bad-chunk': {
-      const variants = ['zz\r\nhello\r\n0\r\n\r\n', '5\r\nhelloXX\r\n0\r\n\r\n', '-1\r\nx\r\n0\r\n\r\n', '10000000000000000\r\nx\r\n0\r\n\r\n', '5 x\r\nhello\r\n0\r\n\r\n', '5\nhello\r\n0\r\n\r\n', '5;="\r\nhello\r\n0\r\n\r\n'];
+      const variants = [
+        'zz\r\nhello\r\n0\r\n\r\n',
+        '5\r\nhelloXX\r\n0\r\n\r\n',
+        '-1\r\nx\r\n0\r\n\r\n',
+        '10000000000000000\r\nx\r\n0\r\n\r\n',
+        '5 x\r\nhello\r\n0\r\n\r\n',
+        '5\nhello\r\n0\r\n\r\n',
+        '5;="\r\nhello\r\n0\r\n\r\n',
+      ];
       const v = r.pick(variants);
       return { kind, bytes: b(`POST /c HTTP/1.1\r\n${host}Transfer-Encoding: chunked\r\n\r\n${v}`), expect: [400], shape: JSON.stringify(v) };
     }
@@ -369,7 +446,12 @@ export function invalidRequest(r: Rand): InvalidRequest {
     case 'control-byte': {
       const c = String.fromCharCode(r.pick([0x00, 0x01, 0x08, 0x0b, 0x0c, 0x1b, 0x7f]));
       const where = r.int(0, 2);
-      const s = where === 0 ? `GET /a${c}b HTTP/1.1\r\n${host}\r\n` : where === 1 ? `GET / HTTP/1.1\r\n${host}x-a: a${c}b\r\n\r\n` : `GET / HTTP/1.1\r\n${host}x-${c}a: b\r\n\r\n`;
+      const s =
+        where === 0
+          ? `GET /a${c}b HTTP/1.1\r\n${host}\r\n`
+          : where === 1
+            ? `GET / HTTP/1.1\r\n${host}x-a: a${c}b\r\n\r\n`
+            : `GET / HTTP/1.1\r\n${host}x-${c}a: b\r\n\r\n`;
       return { kind, bytes: b(s), expect: [400], shape: `0x${c.charCodeAt(0).toString(16)} in ${['target', 'value', 'name'][where]}` };
     }
     case 'garbage': {
@@ -412,11 +494,21 @@ export async function writeSplit(c: FuzzClient, bytes: Buffer, r: Rand): Promise
     if (!c.writable) return; // the server answered and closed: stop, as a client would
     let n: number;
     switch (mode) {
-      case 'whole': n = bytes.length; break;
-      case 'ones': n = pieces < 200 ? 1 : Math.max(floor, r.int(1, 2048)); break;
-      case 'small': n = pieces < 200 ? r.int(1, 64) : Math.max(floor, r.int(1, 64)); break;
-      case 'mixed': n = r.chance(0.3) && pieces < 200 ? 1 : Math.max(floor, r.int(1, 4096)); break;
-      case 'large': n = r.int(1024, 65536); break;
+      case 'whole':
+        n = bytes.length;
+        break;
+      case 'ones':
+        n = pieces < 200 ? 1 : Math.max(floor, r.int(1, 2048));
+        break;
+      case 'small':
+        n = pieces < 200 ? r.int(1, 64) : Math.max(floor, r.int(1, 64));
+        break;
+      case 'mixed':
+        n = r.chance(0.3) && pieces < 200 ? 1 : Math.max(floor, r.int(1, 4096));
+        break;
+      case 'large':
+        n = r.int(1024, 65536);
+        break;
     }
     pieces++;
     c.write(bytes.subarray(at, at + n));
@@ -475,17 +567,24 @@ export class ResponseParser {
     const start = this.pos;
     const end = d.indexOf('\r\n\r\n', start);
     if (end < 0) {
-      if (!/^H(T(T(P(\/(1(\.[01]?)?)?)?)?)?)?$/.test(d.slice(start, start + 8))) this.error = `not a response at byte ${start}: ${JSON.stringify(d.slice(start, start + 80))}`;
+      if (!/^H(T(T(P(\/(1(\.[01]?)?)?)?)?)?)?$/.test(d.slice(start, start + 8)))
+        this.error = `not a response at byte ${start}: ${JSON.stringify(d.slice(start, start + 80))}`;
       return false;
     }
     const lines = d.slice(start, end).split('\r\n');
     const m = /^HTTP\/1\.[01] (\d{3})(?: .*)?$/.exec(lines[0]!);
-    if (!m) { this.error = `bad status line at byte ${start}: ${JSON.stringify(lines[0]!.slice(0, 80))}`; return false; }
+    if (!m) {
+      this.error = `bad status line at byte ${start}: ${JSON.stringify(lines[0]!.slice(0, 80))}`;
+      return false;
+    }
     const status = Number(m[1]);
     const headers: Record<string, string> = {};
     for (const l of lines.slice(1)) {
       const i = l.indexOf(':');
-      if (i <= 0) { this.error = `bad header line ${JSON.stringify(l.slice(0, 80))}`; return false; }
+      if (i <= 0) {
+        this.error = `bad header line ${JSON.stringify(l.slice(0, 80))}`;
+        return false;
+      }
       headers[l.slice(0, i).toLowerCase()] = l.slice(i + 1).trim();
     }
     let at = end + 4;
@@ -494,8 +593,13 @@ export class ResponseParser {
     const length = headers['content-length'] === undefined ? -1 : Number(headers['content-length']);
     // A transport's error answer is a fixed response with a body, even to a HEAD; it closes the connection.
     // Where such a body follows (no next status line), read it rather than call the rest unparsable.
-    const headErrorBody = status >= 400 && length > 0 && headers['connection'] === 'close' && this.isHead(this.finals.length) &&
-      d.length > at && !d.startsWith('HTTP/'.slice(0, d.length - at), at);
+    const headErrorBody =
+      status >= 400 &&
+      length > 0 &&
+      headers.connection === 'close' &&
+      this.isHead(this.finals.length) &&
+      d.length > at &&
+      !d.startsWith('HTTP/'.slice(0, d.length - at), at);
     if (headErrorBody) {
       if (d.length < at + length) return false;
       body = d.slice(at, at + length);
@@ -508,7 +612,10 @@ export class ResponseParser {
         const le = d.indexOf('\r\n', at);
         if (le < 0) return false;
         const size = parseInt(d.slice(at, le), 16);
-        if (!Number.isFinite(size)) { this.error = `bad chunk size ${JSON.stringify(d.slice(at, le))}`; return false; }
+        if (!Number.isFinite(size)) {
+          this.error = `bad chunk size ${JSON.stringify(d.slice(at, le))}`;
+          return false;
+        }
         if (size === 0) {
           const te = d.indexOf('\r\n\r\n', le);
           if (te < 0 && d.slice(le, le + 4) !== '\r\n\r\n') return false;
@@ -552,17 +659,34 @@ export class FuzzClient {
     this.socket = socket;
     this.parser = new ResponseParser(isHead);
     socket.setEncoding('latin1');
-    socket.on('data', (d: string) => { this.parser.feed(d); this.wake(); });
-    socket.on('end', () => { this.serverEnded = true; this.parser.feed('', true); this.wake(); });
-    socket.on('close', () => { this.closed = true; this.parser.feed('', true); this.wake(); });
-    socket.on('error', (e: NodeJS.ErrnoException) => { this.errorCode ??= e.code ?? e.message; this.wake(); });
+    socket.on('data', (d: string) => {
+      this.parser.feed(d);
+      this.wake();
+    });
+    socket.on('end', () => {
+      this.serverEnded = true;
+      this.parser.feed('', true);
+      this.wake();
+    });
+    socket.on('close', () => {
+      this.closed = true;
+      this.parser.feed('', true);
+      this.wake();
+    });
+    socket.on('error', (e: NodeJS.ErrnoException) => {
+      this.errorCode ??= e.code ?? e.message;
+      this.wake();
+    });
   }
 
   static connect(port: number, isHead: (i: number) => boolean = () => false): Promise<FuzzClient> {
     return new Promise((resolve, reject) => {
       const s = net.connect({ port, host: '127.0.0.1' });
       s.setNoDelay(true);
-      s.once('connect', () => { s.off('error', reject); resolve(new FuzzClient(s, isHead)); });
+      s.once('connect', () => {
+        s.off('error', reject);
+        resolve(new FuzzClient(s, isHead));
+      });
       s.once('error', reject);
     });
   }
@@ -590,7 +714,10 @@ export class FuzzClient {
       if (left <= 0) return false;
       await new Promise<void>((res) => {
         const t = setTimeout(res, left);
-        this.waiters.push(() => { clearTimeout(t); res(); });
+        this.waiters.push(() => {
+          clearTimeout(t);
+          res();
+        });
       });
     }
     return true;

@@ -8,14 +8,21 @@ describeBackends('TCP half-close', (backend) => {
   it('client end() → onEnd after the data; the server still writes, then ends', async () => {
     const events: string[] = [];
     const { server, port } = await start(backend, {
-      onData(_conn, data) { events.push(`data:${data.toString()}`); },
+      onData(_conn, data) {
+        events.push(`data:${data.toString()}`);
+      },
       onEnd(conn) {
         events.push('end');
         // Still writable after the peer's FIN, also later.
         conn.write('after-fin;');
-        setTimeout(() => { conn.write('later;'); conn.end('bye'); }, 50);
+        setTimeout(() => {
+          conn.write('later;');
+          conn.end('bye');
+        }, 50);
       },
-      onClose(_conn, err) { events.push(err ? `close:${(err as NodeJS.ErrnoException).code}` : 'close'); },
+      onClose(_conn, err) {
+        events.push(err ? `close:${(err as NodeJS.ErrnoException).code}` : 'close');
+      },
     });
     const c = await TcpClient.connect(port, { allowHalfOpen: true });
     c.send('hello');
@@ -31,7 +38,11 @@ describeBackends('TCP half-close', (backend) => {
 
   it('without onEnd the server ends its side when the client does', async () => {
     let closed = false;
-    const { server, port } = await start(backend, { onClose() { closed = true; } });
+    const { server, port } = await start(backend, {
+      onClose() {
+        closed = true;
+      },
+    });
     const c = await TcpClient.connect(port, { allowHalfOpen: true });
     c.socket.end('x');
     await c.until(() => c.ended, 5000, 'the server FIN');
@@ -42,7 +53,9 @@ describeBackends('TCP half-close', (backend) => {
 
   it('end(data) sends the last bytes, then FIN, while the client keeps its side open', async () => {
     const { port } = await start(backend, {
-      onData(conn, data) { conn.end(Buffer.concat([Buffer.from('last:'), data])); },
+      onData(conn, data) {
+        conn.end(Buffer.concat([Buffer.from('last:'), data]));
+      },
     });
     const c = await TcpClient.connect(port, { allowHalfOpen: true });
     c.send('q');

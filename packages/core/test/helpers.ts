@@ -87,7 +87,13 @@ export function missingTool(tool: string): string | null {
   }
 }
 
-export interface ChildResult { code: number | null; signal: string | null; out: string; err: string; ms: number }
+export interface ChildResult {
+  code: number | null;
+  signal: string | null;
+  out: string;
+  err: string;
+  ms: number;
+}
 
 /** Run `node <script> [...args]` with `env` added to this process's; SIGKILLed after `ms`. */
 export function runNodeChild(script: string, args: string[], env: NodeJS.ProcessEnv, ms: number): Promise<ChildResult> {
@@ -96,8 +102,12 @@ export function runNodeChild(script: string, args: string[], env: NodeJS.Process
     const child = spawn(process.execPath, [script, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.stderr.on('data', (d) => { err += d; });
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.stderr.on('data', (d) => {
+      err += d;
+    });
     const killer = setTimeout(() => child.kill('SIGKILL'), ms);
     child.once('error', reject);
     child.once('exit', (code, signal) => {
@@ -147,16 +157,28 @@ export class TcpClient {
   error: Error | null = null;
   private waiters: (() => void)[] = [];
 
-  private constructor(socket: net.Socket, readonly keep: boolean) {
+  private constructor(
+    socket: net.Socket,
+    readonly keep: boolean,
+  ) {
     this.socket = socket;
     socket.on('data', (d: Buffer) => {
       this.received += d.length;
       if (keep) this.chunks.push(d);
       this.wake();
     });
-    socket.on('end', () => { this.ended = true; this.wake(); });
-    socket.on('close', () => { this.closed = true; this.wake(); });
-    socket.on('error', (e) => { this.error = e; this.wake(); });
+    socket.on('end', () => {
+      this.ended = true;
+      this.wake();
+    });
+    socket.on('close', () => {
+      this.closed = true;
+      this.wake();
+    });
+    socket.on('error', (e) => {
+      this.error = e;
+      this.wake();
+    });
   }
 
   /** Connect to 127.0.0.1:port. `keep: false` counts bytes without keeping them. */
@@ -164,7 +186,10 @@ export class TcpClient {
     return new Promise((resolve, reject) => {
       const s = net.connect({ port, host: '127.0.0.1', allowHalfOpen: opts.allowHalfOpen ?? false });
       s.setNoDelay(true);
-      s.once('connect', () => { s.off('error', reject); resolve(new TcpClient(s, opts.keep ?? true)); });
+      s.once('connect', () => {
+        s.off('error', reject);
+        resolve(new TcpClient(s, opts.keep ?? true));
+      });
       s.once('error', reject);
     });
   }
@@ -190,10 +215,14 @@ export class TcpClient {
     const deadline = Date.now() + ms;
     while (!cond()) {
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out after ${ms} ms waiting for ${what}; received ${this.received} bytes, ended=${this.ended}, closed=${this.closed}`);
+      if (left <= 0)
+        throw new Error(`timed out after ${ms} ms waiting for ${what}; received ${this.received} bytes, ended=${this.ended}, closed=${this.closed}`);
       await new Promise<void>((r) => {
         const t = setTimeout(r, left);
-        this.waiters.push(() => { clearTimeout(t); r(); });
+        this.waiters.push(() => {
+          clearTimeout(t);
+          r();
+        });
       });
     }
   }
@@ -222,9 +251,11 @@ export async function exchange(port: number, data: string | Uint8Array, opts: { 
     c.send(data);
     if (opts.end) c.socket.end();
     const expect = opts.expect ?? Infinity;
-    await c.until(() => c.closed || c.received >= expect, opts.ms ?? 5000, `${expect} bytes or close`).catch((e) => {
-      if (opts.expect !== undefined) throw e;
-    });
+    await c
+      .until(() => c.closed || c.received >= expect, opts.ms ?? 5000, `${expect} bytes or close`)
+      .catch((e) => {
+        if (opts.expect !== undefined) throw e;
+      });
     return c.data();
   } finally {
     c.close();

@@ -60,7 +60,11 @@ async function nonReader(port: number): Promise<net.Socket> {
 /** Resolves on 'drain', or after `ms`. */
 function drained(s: net.Socket, ms: number): Promise<void> {
   return new Promise((resolve) => {
-    const done = (): void => { clearTimeout(t); s.off('drain', done); resolve(); };
+    const done = (): void => {
+      clearTimeout(t);
+      s.off('drain', done);
+      resolve();
+    };
     const t = setTimeout(done, Math.max(0, ms));
     s.once('drain', done);
   });
@@ -84,10 +88,14 @@ function clientHello(): Buffer {
   ]);
   const ciphers = [0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8, 0xc013, 0xc014, 0x009c, 0x009d, 0x002f, 0x0035];
   const body = Buffer.concat([
-    u16(0x0303), Buffer.alloc(32, 0x5a), // client_version, random
-    u8(32), Buffer.alloc(32, 0x11), // legacy session id
-    list16(ciphers), Buffer.from([1, 0]), // cipher suites, null compression
-    u16(extensions.length), extensions,
+    u16(0x0303),
+    Buffer.alloc(32, 0x5a), // client_version, random
+    u8(32),
+    Buffer.alloc(32, 0x11), // legacy session id
+    list16(ciphers),
+    Buffer.from([1, 0]), // cipher suites, null compression
+    u16(extensions.length),
+    extensions,
   ]);
   const handshake = Buffer.concat([u8(1), u24(body.length), body]);
   return Buffer.concat([u8(0x16), u16(0x0301), u16(handshake.length), handshake]);
@@ -95,11 +103,15 @@ function clientHello(): Buffer {
 
 /** The head of the first response in `data`. */
 const headOf = (data: string): string => data.slice(0, Math.max(0, data.indexOf('\r\n\r\n')));
-const IMF_FIXDATE = /\r\nDate: ((?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT)(?:\r\n|$)/i;
+const IMF_FIXDATE =
+  /\r\nDate: ((?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT)(?:\r\n|$)/i;
 
 describe.each(httpBackends())('HTTP hostile clients: $name', (backend) => {
   let transport: HttpTransport | undefined;
-  afterEach(async () => { await transport?.close({ force: true }); transport = undefined; });
+  afterEach(async () => {
+    await transport?.close({ force: true });
+    transport = undefined;
+  });
   const start = async (limits: Partial<HttpLimits> = {}): Promise<number> => {
     const s = await startHttp(backend.name, handler, limits);
     transport = s.transport;
@@ -122,7 +134,10 @@ describe.each(httpBackends())('HTTP hostile clients: $name', (backend) => {
     fullGc();
     const before = process.memoryUsage().rss;
     let peak = before;
-    const sampler = setInterval(() => { fullGc(); peak = Math.max(peak, process.memoryUsage().rss); }, 250);
+    const sampler = setInterval(() => {
+      fullGc();
+      peak = Math.max(peak, process.memoryUsage().rss);
+    }, 250);
     const s = await nonReader(port);
     const chunk = Buffer.from(GET('/').repeat(2048)); // 64 KiB of requests per write
     const deadline = Date.now() + 3000;
@@ -141,9 +156,11 @@ describe.each(httpBackends())('HTTP hostile clients: $name', (backend) => {
     const growth = peak - before;
     const stats = transport!.stats();
     const sent = s.bytesWritten - s.writableLength;
-    console.log(`[${backend.name}] (a) pipelined flood, 3 s, never read: RSS +${(growth / MiB).toFixed(1)} MiB at peak ` +
-      `(${(before / MiB).toFixed(0)} → ${(peak / MiB).toFixed(0)} MiB; +${((peak - cold) / MiB).toFixed(1)} MiB counting a 32,768-request warm-up), server read ${((stats.bytesRead - warm.bytesRead) / MiB).toFixed(1)} MiB ` +
-      `and wrote ${((stats.bytesWritten - warm.bytesWritten) / MiB).toFixed(1)} MiB of the flood, the client handed ${(sent / MiB).toFixed(1)} MiB to its kernel`);
+    console.log(
+      `[${backend.name}] (a) pipelined flood, 3 s, never read: RSS +${(growth / MiB).toFixed(1)} MiB at peak ` +
+        `(${(before / MiB).toFixed(0)} → ${(peak / MiB).toFixed(0)} MiB; +${((peak - cold) / MiB).toFixed(1)} MiB counting a 32,768-request warm-up), server read ${((stats.bytesRead - warm.bytesRead) / MiB).toFixed(1)} MiB ` +
+        `and wrote ${((stats.bytesWritten - warm.bytesWritten) / MiB).toFixed(1)} MiB of the flood, the client handed ${(sent / MiB).toFixed(1)} MiB to its kernel`,
+    );
     s.destroy();
     expect(growth).toBeLessThan(64 * MiB * RSS_BOUND_FACTOR);
     expect(stats.bytesRead).toBeLessThan(64 * MiB);
@@ -183,7 +200,9 @@ describe.each(httpBackends())('HTTP hostile clients: $name', (backend) => {
       await waitFor(() => connections() === 1, 1000, 'connection open');
       await waitFor(() => connections() === 0, 4500, 'stalled connection destroyed');
       const elapsed = Date.now() - t0;
-      console.log(`[${backend.name}] (d) ${what}: destroyed ${elapsed} ms after the request (server wrote ${(transport!.stats().bytesWritten / MiB).toFixed(1)} MiB)`);
+      console.log(
+        `[${backend.name}] (d) ${what}: destroyed ${elapsed} ms after the request (server wrote ${(transport!.stats().bytesWritten / MiB).toFixed(1)} MiB)`,
+      );
       expect(elapsed).toBeGreaterThanOrEqual(900); // not before sendTimeout
       s.destroy();
     });
@@ -196,7 +215,9 @@ describe.each(httpBackends())('HTTP hostile clients: $name', (backend) => {
     let got = 0;
     let inStep = 0;
     let closed = false;
-    s.on('close', () => { closed = true; });
+    s.on('close', () => {
+      closed = true;
+    });
     s.on('data', (d: Buffer) => {
       got += d.length;
       inStep += d.length;
@@ -255,7 +276,10 @@ describe.each(httpBackends())('HTTP hostile clients: $name', (backend) => {
 
   it.skipIf(backend.skip)(`${title(backend)}: (g) HTTP/1.2 is served as HTTP/1.1`, async () => {
     const versions: string[] = [];
-    const s = await startHttp(backend.name, (req, res) => { versions.push(req.httpVersion); testHandler(req, res); });
+    const s = await startHttp(backend.name, (req, res) => {
+      versions.push(req.httpVersion);
+      testHandler(req, res);
+    });
     transport = s.transport;
     const c = await RawClient.connect(s.port);
     c.send('GET /a HTTP/1.2\r\nHost: x\r\n\r\nGET /b HTTP/1.2\r\nHost: x\r\n\r\n');

@@ -1,18 +1,17 @@
 // Chunked request bodies (sizes, extensions, trailers) and chunked streaming responses.
-import { afterEach, describe, expect, it } from 'vitest';
-import { RawClient, httpBackends, startHttp, testHandler, title } from './http-helpers.js';
-import type { HttpRequestHandler, HttpTransport } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { RawClient, httpBackends, httpServerPerTest, title } from './http-helpers.js';
 
 describe.each(httpBackends())('HTTP chunked: $name', (backend) => {
-  let transport: HttpTransport | undefined;
-  afterEach(async () => { await transport?.close({ force: true }); transport = undefined; });
-  const start = async (h: HttpRequestHandler = testHandler) => { const s = await startHttp(backend.name, h); transport = s.transport; return s.port; };
+  const start = httpServerPerTest(backend);
 
   it.skipIf(backend.skip)(`${title(backend)}: decodes chunk sizes, extensions and trailers`, async () => {
     const port = await start();
     const c = await RawClient.connect(port);
-    c.send('POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n' +
-      '5;name=value\r\nhello\r\n1\r\n \r\nA\r\n0123456789\r\n0\r\nX-Trailer: yes\r\n\r\n');
+    c.send(
+      'POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n' +
+        '5;name=value\r\nhello\r\n1\r\n \r\nA\r\n0123456789\r\n0\r\nX-Trailer: yes\r\n\r\n',
+    );
     await c.closedWithin();
     expect(c.statuses()).toEqual([200]);
     expect(c.data.endsWith('hello 0123456789')).toBe(true);
@@ -21,7 +20,12 @@ describe.each(httpBackends())('HTTP chunked: $name', (backend) => {
   it.skipIf(backend.skip)(`${title(backend)}: fetch streams a request body and gets it back`, async () => {
     const port = await start();
     const parts = ['alpha', 'beta', 'gamma'];
-    const body = new ReadableStream({ start(ctl) { for (const p of parts) ctl.enqueue(new TextEncoder().encode(p)); ctl.close(); } });
+    const body = new ReadableStream({
+      start(ctl) {
+        for (const p of parts) ctl.enqueue(new TextEncoder().encode(p));
+        ctl.close();
+      },
+    });
     const r = await fetch(`http://127.0.0.1:${port}/echo`, { method: 'POST', body, duplex: 'half' } as RequestInit);
     expect(await r.text()).toBe('alphabetagamma');
   });
@@ -31,7 +35,10 @@ describe.each(httpBackends())('HTTP chunked: $name', (backend) => {
       res.writeHead(200, { 'content-type': 'text/plain' });
       let i = 0;
       const tick = () => {
-        if (i < 5) { res.write(`part${i++};`); setTimeout(tick, 5); } else res.end();
+        if (i < 5) {
+          res.write(`part${i++};`);
+          setTimeout(tick, 5);
+        } else res.end();
       };
       tick();
     });
@@ -49,7 +56,10 @@ describe.each(httpBackends())('HTTP chunked: $name', (backend) => {
       const pump = (): void => {
         while (sent < total) {
           sent++;
-          if (!res.write(chunk)) { res.onDrain(pump); return; }
+          if (!res.write(chunk)) {
+            res.onDrain(pump);
+            return;
+          }
         }
         res.end();
       };

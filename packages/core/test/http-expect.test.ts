@@ -1,12 +1,9 @@
 // Expect: 100-continue, HEAD, and bodyless statuses.
-import { afterEach, describe, expect, it } from 'vitest';
-import { GET, RawClient, httpBackends, parseResponses, startHttp, testHandler, title } from './http-helpers.js';
-import type { HttpRequestHandler, HttpTransport } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { GET, RawClient, httpBackends, parseResponses, httpServerPerTest, title } from './http-helpers.js';
 
 describe.each(httpBackends())('HTTP interim and bodyless responses: $name', (backend) => {
-  let transport: HttpTransport | undefined;
-  afterEach(async () => { await transport?.close({ force: true }); transport = undefined; });
-  const start = async (h: HttpRequestHandler = testHandler) => { const s = await startHttp(backend.name, h); transport = s.transport; return s.port; };
+  const start = httpServerPerTest(backend);
 
   it.skipIf(backend.skip)(`${title(backend)}: Expect: 100-continue gets 100 before the body is sent`, async () => {
     const port = await start();

@@ -22,18 +22,43 @@ const SEEDS = [
   'POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n',
   'GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n',
 ];
-const INTERESTING = ['\r\n', '\n', '\r', ':', ' ', '\0', '\t', 'Content-Length: 99999999999999999999\r\n', 'Transfer-Encoding: chunked\r\n', '\xff', 'HTTP/1.1', '0\r\n\r\n', ',', ';'];
+const INTERESTING = [
+  '\r\n',
+  '\n',
+  '\r',
+  ':',
+  ' ',
+  '\0',
+  '\t',
+  'Content-Length: 99999999999999999999\r\n',
+  'Transfer-Encoding: chunked\r\n',
+  '\xff',
+  'HTTP/1.1',
+  '0\r\n\r\n',
+  ',',
+  ';',
+];
 
 function mutate(r: () => number, s: string): string {
   const ops = 1 + Math.floor(r() * 4);
   for (let i = 0; i < ops; i++) {
     const at = Math.floor(r() * (s.length + 1));
     switch (Math.floor(r() * 5)) {
-      case 0: s = s.slice(0, at) + String.fromCharCode(Math.floor(r() * 256)) + s.slice(at + 1); break;
-      case 1: s = s.slice(0, at) + s.slice(at + 1 + Math.floor(r() * 8)); break;
-      case 2: s = s.slice(0, at) + INTERESTING[Math.floor(r() * INTERESTING.length)] + s.slice(at); break;
-      case 3: s = s.slice(0, at); break;
-      case 4: s = s.slice(0, at) + s.slice(Math.floor(r() * s.length)); break;
+      case 0:
+        s = s.slice(0, at) + String.fromCharCode(Math.floor(r() * 256)) + s.slice(at + 1);
+        break;
+      case 1:
+        s = s.slice(0, at) + s.slice(at + 1 + Math.floor(r() * 8));
+        break;
+      case 2:
+        s = s.slice(0, at) + INTERESTING[Math.floor(r() * INTERESTING.length)] + s.slice(at);
+        break;
+      case 3:
+        s = s.slice(0, at);
+        break;
+      case 4:
+        s = s.slice(0, at) + s.slice(Math.floor(r() * s.length));
+        break;
     }
   }
   return s;
@@ -48,25 +73,33 @@ describe.each(httpBackends())('HTTP mutation fuzz: $name', (backend) => {
     transport = s.transport;
     port = s.port;
   });
-  afterAll(async () => { await transport?.close({ force: true }); });
+  afterAll(async () => {
+    await transport?.close({ force: true });
+  });
 
-  it.skipIf(backend.skip)(`${title(backend)}: 300 mutated requests never crash the server`, async () => {
-    const r = rng(0x5eed);
-    const batch = 20;
-    for (let round = 0; round < 15; round++) {
-      await Promise.all(Array.from({ length: batch }, async () => {
-        const c = await RawClient.connect(port);
-        c.send(mutate(r, SEEDS[Math.floor(r() * SEEDS.length)]!));
-        c.socket.end();
-        await c.closedWithin(5000);
-        // Whatever came back is made of whole HTTP responses (or nothing).
-        for (const s of c.statuses()) expect(s >= 200 && s < 600).toBe(true);
-        if (c.data.length) expect(c.data.startsWith('HTTP/1.1 ')).toBe(true);
-      }));
-    }
-    const good = await RawClient.connect(port);
-    good.send(GET('/still-alive', 'Connection: close\r\n'));
-    await good.closedWithin();
-    expect(good.statuses()).toEqual([200]);
-  }, 60_000);
+  it.skipIf(backend.skip)(
+    `${title(backend)}: 300 mutated requests never crash the server`,
+    async () => {
+      const r = rng(0x5eed);
+      const batch = 20;
+      for (let round = 0; round < 15; round++) {
+        await Promise.all(
+          Array.from({ length: batch }, async () => {
+            const c = await RawClient.connect(port);
+            c.send(mutate(r, SEEDS[Math.floor(r() * SEEDS.length)]!));
+            c.socket.end();
+            await c.closedWithin(5000);
+            // Whatever came back is made of whole HTTP responses (or nothing).
+            for (const s of c.statuses()) expect(s >= 200 && s < 600).toBe(true);
+            if (c.data.length) expect(c.data.startsWith('HTTP/1.1 ')).toBe(true);
+          }),
+        );
+      }
+      const good = await RawClient.connect(port);
+      good.send(GET('/still-alive', 'Connection: close\r\n'));
+      await good.closedWithin();
+      expect(good.statuses()).toEqual([200]);
+    },
+    60_000,
+  );
 });

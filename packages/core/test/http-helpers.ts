@@ -4,6 +4,7 @@
  * pipelining, split writes) with bounded waits.
  */
 import net from 'node:net';
+import { afterEach } from 'vitest';
 import { createHttpTransport } from '../src/index.js';
 import { backends } from './helpers.js';
 import type { BackendName, HttpLimits, HttpRequestHandler, HttpTransport } from '../src/index.js';
@@ -24,10 +25,31 @@ export function title(c: BackendCase): string {
   return c.skip ? `${c.name} (SKIPPED: ${c.skip})` : c.name;
 }
 
-export async function startHttp(backend: BackendName, onRequest: HttpRequestHandler, limits: Partial<HttpLimits> = {}): Promise<{ transport: HttpTransport; port: number }> {
+export async function startHttp(
+  backend: BackendName,
+  onRequest: HttpRequestHandler,
+  limits: Partial<HttpLimits> = {},
+): Promise<{ transport: HttpTransport; port: number }> {
   const transport = createHttpTransport({ backend, onRequest, limits, log: false });
   const addr = await transport.listen({ port: 0, host: '127.0.0.1' });
   return { transport, port: addr.port };
+}
+
+/**
+ * A transport per test, closed after it: `const start = httpServerPerTest(backend)`, then
+ * `const port = await start()` (or `start(handler, limits)`) inside a test.
+ */
+export function httpServerPerTest(backend: { name: BackendName }): (onRequest?: HttpRequestHandler, limits?: Partial<HttpLimits>) => Promise<number> {
+  let transport: HttpTransport | undefined;
+  afterEach(async () => {
+    await transport?.close({ force: true });
+    transport = undefined;
+  });
+  return async (onRequest = testHandler, limits = {}) => {
+    const s = await startHttp(backend.name, onRequest, limits);
+    transport = s.transport;
+    return s.port;
+  };
 }
 
 /** A raw client: send bytes, read until the server closes or `until` matches, within `ms`. */
@@ -40,8 +62,14 @@ export class RawClient {
   private constructor(socket: net.Socket) {
     this.socket = socket;
     socket.setEncoding('latin1');
-    socket.on('data', (d: string) => { this.data += d; this.wake(); });
-    socket.on('close', () => { this.closed = true; this.wake(); });
+    socket.on('data', (d: string) => {
+      this.data += d;
+      this.wake();
+    });
+    socket.on('close', () => {
+      this.closed = true;
+      this.wake();
+    });
     socket.on('error', () => {});
   }
 
@@ -72,7 +100,10 @@ export class RawClient {
       if (left <= 0) throw new Error(`timed out after ${ms} ms; received so far: ${JSON.stringify(this.data.slice(0, 500))}`);
       await new Promise<void>((r) => {
         const t = setTimeout(r, left);
-        this.waiters.push(() => { clearTimeout(t); r(); });
+        this.waiters.push(() => {
+          clearTimeout(t);
+          r();
+        });
       });
     }
     return this.data;
@@ -80,7 +111,9 @@ export class RawClient {
 
   /** Wait for the server to close the connection; throws after `ms`. */
   async closedWithin(ms = 5000): Promise<string> {
-    await this.until(() => false, ms).catch((e) => { if (!this.closed) throw e; });
+    await this.until(() => false, ms).catch((e) => {
+      if (!this.closed) throw e;
+    });
     return this.data;
   }
 
@@ -121,13 +154,19 @@ export const GET = (path: string, extra = ''): string => `GET ${path} HTTP/1.1\r
 export const testHandler: HttpRequestHandler = (req, res) => {
   if (req.url.startsWith('/echo')) {
     const chunks: Buffer[] = [];
-    req.readBody((c) => chunks.push(c), () => res.send(200, { 'content-type': 'text/plain' }, Buffer.concat(chunks)), () => {});
+    req.readBody(
+      (c) => chunks.push(c),
+      () => res.send(200, { 'content-type': 'text/plain' }, Buffer.concat(chunks)),
+      () => {},
+    );
     return;
   }
   if (req.hasBody) req.discardBody();
   const delay = /^\/delay\/(\d+)/.exec(req.url);
   if (delay) {
-    setTimeout(() => { if (!res.aborted) res.send(200, { 'content-type': 'text/plain' }, req.url); }, Number(delay[1]));
+    setTimeout(() => {
+      if (!res.aborted) res.send(200, { 'content-type': 'text/plain' }, req.url);
+    }, Number(delay[1]));
     return;
   }
   res.send(200, { 'content-type': 'text/plain' }, `${req.method} ${req.url}`);

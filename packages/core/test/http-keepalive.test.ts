@@ -1,12 +1,10 @@
 // Keep-alive per HTTP/1.0 and 1.1 rules, Connection: close, maxRequestsPerSocket.
-import { afterEach, describe, expect, it } from 'vitest';
-import { GET, RawClient, httpBackends, parseResponses, startHttp, testHandler, title } from './http-helpers.js';
-import type { HttpTransport } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { GET, RawClient, httpBackends, parseResponses, httpServerPerTest, testHandler, title } from './http-helpers.js';
 
 describe.each(httpBackends())('HTTP keep-alive: $name', (backend) => {
-  let transport: HttpTransport | undefined;
-  afterEach(async () => { await transport?.close({ force: true }); transport = undefined; });
-  const start = async (limits = {}) => { const s = await startHttp(backend.name, testHandler, limits); transport = s.transport; return s.port; };
+  const serve = httpServerPerTest(backend);
+  const start = (limits = {}) => serve(testHandler, limits);
 
   it.skipIf(backend.skip)(`${title(backend)}: HTTP/1.1 keeps the connection for the next request`, async () => {
     const port = await start();

@@ -5,8 +5,15 @@ import type { HttpTransport } from '../src/index.js';
 
 describe.each(httpBackends())('HTTP pipelining: $name', (backend) => {
   let transport: HttpTransport | undefined;
-  afterEach(async () => { await transport?.close({ force: true }); transport = undefined; });
-  const start = async () => { const s = await startHttp(backend.name, testHandler); transport = s.transport; return s.port; };
+  afterEach(async () => {
+    await transport?.close({ force: true });
+    transport = undefined;
+  });
+  const start = async () => {
+    const s = await startHttp(backend.name, testHandler);
+    transport = s.transport;
+    return s.port;
+  };
 
   it.skipIf(backend.skip)(`${title(backend)}: 16 requests in one write come back in order`, async () => {
     const port = await start();
@@ -64,7 +71,7 @@ describe.each(httpBackends())('HTTP empty lines before a request: $name', (backe
   });
 });
 
-describe.each(httpBackends())('HTTP pipelining and the transport\'s own answers: $name', (backend) => {
+describe.each(httpBackends())("HTTP pipelining and the transport's own answers: $name", (backend) => {
   it.skipIf(backend.skip)(`${title(backend)}: an invalid body behind a pending response is answered after it`, async () => {
     const { transport, port } = await startHttp(backend.name, testHandler);
     try {
@@ -80,7 +87,14 @@ describe.each(httpBackends())('HTTP pipelining and the transport\'s own answers:
 
   it.skipIf(backend.skip)(`${title(backend)}: requests pipelined after the connection's last one never run`, async () => {
     const seen: string[] = [];
-    const { transport, port } = await startHttp(backend.name, (req, res) => { seen.push(req.url); testHandler(req, res); }, { maxRequestsPerSocket: 1 });
+    const { transport, port } = await startHttp(
+      backend.name,
+      (req, res) => {
+        seen.push(req.url);
+        testHandler(req, res);
+      },
+      { maxRequestsPerSocket: 1 },
+    );
     try {
       const c = await RawClient.connect(port);
       c.send(GET('/first') + GET('/second') + GET('/third'));
@@ -95,30 +109,45 @@ describe.each(httpBackends())('HTTP pipelining and the transport\'s own answers:
 });
 
 describe.each(httpBackends())('HTTP deep pipelining and paused bodies: $name', (backend) => {
-  it.skipIf(backend.skip)(`${title(backend)}: 300 pipelined requests answered later all come back in order`, async () => {
-    const { transport, port } = await startHttp(backend.name, testHandler);
-    try {
-      const c = await RawClient.connect(port);
-      let batch = '';
-      for (let i = 0; i < 300; i++) batch += GET(`/delay/5?i=${i}`);
-      c.send(batch);
-      await c.until((d) => parseResponses(d).length === 300, 15_000);
-      expect(parseResponses(c.data).map((r) => r.body)).toEqual(Array.from({ length: 300 }, (_, i) => `/delay/5?i=${i}`));
-      c.close();
-    } finally {
-      await transport.close({ force: true });
-    }
-  }, 30_000);
+  it.skipIf(backend.skip)(
+    `${title(backend)}: 300 pipelined requests answered later all come back in order`,
+    async () => {
+      const { transport, port } = await startHttp(backend.name, testHandler);
+      try {
+        const c = await RawClient.connect(port);
+        let batch = '';
+        for (let i = 0; i < 300; i++) batch += GET(`/delay/5?i=${i}`);
+        c.send(batch);
+        await c.until((d) => parseResponses(d).length === 300, 15_000);
+        expect(parseResponses(c.data).map((r) => r.body)).toEqual(Array.from({ length: 300 }, (_, i) => `/delay/5?i=${i}`));
+        c.close();
+      } finally {
+        await transport.close({ force: true });
+      }
+    },
+    30_000,
+  );
 
   it.skipIf(backend.skip)(`${title(backend)}: a body paused by the app and resumed from a timer arrives whole, and the next request runs`, async () => {
     const { transport, port } = await startHttp(backend.name, (req, res) => {
-      if (!req.url.startsWith('/slow')) { testHandler(req, res); return; }
+      if (!req.url.startsWith('/slow')) {
+        testHandler(req, res);
+        return;
+      }
       const chunks: Buffer[] = [];
       let paused = false;
-      req.readBody((chunk) => {
-        chunks.push(chunk);
-        if (!paused) { paused = true; req.pauseBody(); setTimeout(() => req.resumeBody(), 100); }
-      }, () => res.send(200, { 'content-type': 'text/plain' }, String(Buffer.concat(chunks).length)), () => {});
+      req.readBody(
+        (chunk) => {
+          chunks.push(chunk);
+          if (!paused) {
+            paused = true;
+            req.pauseBody();
+            setTimeout(() => req.resumeBody(), 100);
+          }
+        },
+        () => res.send(200, { 'content-type': 'text/plain' }, String(Buffer.concat(chunks).length)),
+        () => {},
+      );
     });
     try {
       const c = await RawClient.connect(port);

@@ -8,8 +8,15 @@ const TEXT = { 'content-type': 'text/plain' };
 
 describe.each(httpBackends())('HTTP responses: $name', (backend) => {
   let transport: HttpTransport | undefined;
-  afterEach(async () => { await transport?.close({ force: true }); transport = undefined; });
-  const start = async (h: HttpRequestHandler, limits = {}) => { const s = await startHttp(backend.name, h, limits); transport = s.transport; return s.port; };
+  afterEach(async () => {
+    await transport?.close({ force: true });
+    transport = undefined;
+  });
+  const start = async (h: HttpRequestHandler, limits = {}) => {
+    const s = await startHttp(backend.name, h, limits);
+    transport = s.transport;
+    return s.port;
+  };
 
   it.skipIf(backend.skip)(`${title(backend)}: repeated, alternating and varied answers are each framed right`, async () => {
     const port = await start((req, res) => {
@@ -27,7 +34,18 @@ describe.each(httpBackends())('HTTP responses: $name', (backend) => {
     await c.closedWithin();
     const rs = parseResponses(c.data);
     expect(rs.map((r) => `${r.status} ${r.body}`)).toEqual([
-      '200 alpha', '200 alpha', '200 beta!!', '200 alpha', '404 alpha', '200 alpha', '200 alpha', '200 alpha', '200 {"n":1}', '200 {"n":1}', '200 alpha', '200 alpha',
+      '200 alpha',
+      '200 alpha',
+      '200 beta!!',
+      '200 alpha',
+      '404 alpha',
+      '200 alpha',
+      '200 alpha',
+      '200 alpha',
+      '200 {"n":1}',
+      '200 {"n":1}',
+      '200 alpha',
+      '200 alpha',
     ]);
     expect(rs[6]!.headers['x-extra']).toBe('1');
     expect(rs[7]!.headers['x-extra']).toBeUndefined();
@@ -41,7 +59,9 @@ describe.each(httpBackends())('HTTP responses: $name', (backend) => {
     c.send(GET('/1') + GET('/2') + GET('/3'));
     await c.closedWithin();
     const rs = parseResponses(c.data);
-    expect(rs.map((r) => r.headers.connection)).toEqual([undefined, undefined, 'close'].map((v) => (backend.name === 'node' && v === undefined ? rs[0]!.headers.connection : v)));
+    expect(rs.map((r) => r.headers.connection)).toEqual(
+      [undefined, undefined, 'close'].map((v) => (backend.name === 'node' && v === undefined ? rs[0]!.headers.connection : v)),
+    );
     const d = await RawClient.connect(port);
     d.send('GET /ten HTTP/1.0\r\n\r\n');
     await d.closedWithin();
@@ -51,7 +71,11 @@ describe.each(httpBackends())('HTTP responses: $name', (backend) => {
   it.skipIf(backend.skip)(`${title(backend)}: a header value with CR/LF is refused, and the next answer is still right`, async () => {
     const port = await start((req, res) => {
       if (req.url === '/bad') {
-        try { res.send(200, { 'x-bad': 'a\r\nInjected: yes' }, 'no'); } catch { res.send(500, TEXT, 'refused'); }
+        try {
+          res.send(200, { 'x-bad': 'a\r\nInjected: yes' }, 'no');
+        } catch {
+          res.send(500, TEXT, 'refused');
+        }
       } else res.send(200, TEXT, 'fine');
     });
     const c = await RawClient.connect(port);

@@ -21,11 +21,18 @@ const cases: [string, string][] = [
 describe.each(httpBackends())('HTTP smuggling: $name', (backend) => {
   let transport: HttpTransport | undefined;
   let seen: string[] = [];
-  afterEach(async () => { await transport?.close({ force: true }); transport = undefined; });
+  afterEach(async () => {
+    await transport?.close({ force: true });
+    transport = undefined;
+  });
   const handler: HttpRequestHandler = (req, res) => {
     seen.push(req.url);
     const chunks: Buffer[] = [];
-    req.readBody((c) => chunks.push(c), () => res.send(200, {}, 'ok'), () => {});
+    req.readBody(
+      (c) => chunks.push(c),
+      () => res.send(200, {}, 'ok'),
+      () => {},
+    );
   };
 
   it.each(cases)(`${title(backend)}: %s → 400, closed, the next request never runs`, async (_name, bytes) => {

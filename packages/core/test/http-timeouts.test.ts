@@ -1,12 +1,10 @@
 // Headers timeout (slowloris), request timeout, keep-alive timeout: real timers, small values.
-import { afterEach, describe, expect, it } from 'vitest';
-import { GET, RawClient, httpBackends, startHttp, testHandler, title } from './http-helpers.js';
-import type { HttpTransport } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { GET, RawClient, httpBackends, httpServerPerTest, testHandler, title } from './http-helpers.js';
 
 describe.each(httpBackends())('HTTP timeouts: $name', (backend) => {
-  let transport: HttpTransport | undefined;
-  afterEach(async () => { await transport?.close({ force: true }); transport = undefined; });
-  const start = async (limits = {}) => { const s = await startHttp(backend.name, testHandler, limits); transport = s.transport; return s.port; };
+  const serve = httpServerPerTest(backend);
+  const start = (limits = {}) => serve(testHandler, limits);
 
   it.skipIf(backend.skip)(`${title(backend)}: a head that never completes gets 408 and is closed (headersTimeout)`, async () => {
     const port = await start({ headersTimeout: 500, requestTimeout: 1000 });

@@ -8,14 +8,29 @@ const TEXT = { 'content-type': 'text/plain' };
 
 describe.each(httpBackends())('keep-alive decision: $name', (backend) => {
   let transport: HttpTransport | undefined;
-  afterEach(async () => { await transport?.close({ force: true }); transport = undefined; });
-  const start = async (h: HttpRequestHandler, limits: Partial<HttpLimits> = {}) => { const s = await startHttp(backend.name, h, limits); transport = s.transport; return s.port; };
+  afterEach(async () => {
+    await transport?.close({ force: true });
+    transport = undefined;
+  });
+  const start = async (h: HttpRequestHandler, limits: Partial<HttpLimits> = {}) => {
+    const s = await startHttp(backend.name, h, limits);
+    transport = s.transport;
+    return s.port;
+  };
   // Answers after a timer: later pipelined requests are parsed before earlier answers go out.
-  const later: HttpRequestHandler = (req, res) => { setTimeout(() => res.send(200, TEXT, req.url), 20); };
+  const later: HttpRequestHandler = (req, res) => {
+    setTimeout(() => res.send(200, TEXT, req.url), 20);
+  };
 
   it.skipIf(backend.skip)(`${title(backend)}: pipelined up to maxRequestsPerSocket, slow answers: each allowed request answered, then close`, async () => {
     const seen: string[] = [];
-    const port = await start((req, res) => { seen.push(req.url); later(req, res); }, { maxRequestsPerSocket: 2 });
+    const port = await start(
+      (req, res) => {
+        seen.push(req.url);
+        later(req, res);
+      },
+      { maxRequestsPerSocket: 2 },
+    );
     const c = await RawClient.connect(port);
     c.send(GET('/1') + GET('/2') + GET('/3'));
     await c.closedWithin();
@@ -28,7 +43,13 @@ describe.each(httpBackends())('keep-alive decision: $name', (backend) => {
 
   it.skipIf(backend.skip)(`${title(backend)}: keepAliveTimeout 0: the first request is the last, pipelined ones never run`, async () => {
     const seen: string[] = [];
-    const port = await start((req, res) => { seen.push(req.url); later(req, res); }, { keepAliveTimeout: 0 });
+    const port = await start(
+      (req, res) => {
+        seen.push(req.url);
+        later(req, res);
+      },
+      { keepAliveTimeout: 0 },
+    );
     const c = await RawClient.connect(port);
     c.send(GET('/1') + GET('/2'));
     await c.closedWithin();

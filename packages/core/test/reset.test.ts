@@ -10,8 +10,12 @@ describeBackends('TCP reset', (backend) => {
     const closes: { conn: TcpConnection; err?: Error }[] = [];
     let got = 0;
     const { server, port } = await start(backend, {
-      onData(_conn, data) { got += data.length; },
-      onClose(conn, err) { closes.push({ conn, err }); },
+      onData(_conn, data) {
+        got += data.length;
+      },
+      onClose(conn, err) {
+        closes.push({ conn, err });
+      },
     });
     const c = await TcpClient.connect(port);
     c.send(Buffer.alloc(64 * 1024, 1));
@@ -45,7 +49,9 @@ describeBackends('TCP reset', (backend) => {
         if (typeof conn.data === 'function') (conn.data as () => void)();
         else conn.resume();
       },
-      onClose(_conn, err) { closes.push(err); },
+      onClose(_conn, err) {
+        closes.push(err);
+      },
     });
     const c = await TcpClient.connect(port, { keep: false });
     await c.until(() => c.received > 1024 * 1024, 5000, 'the stream');

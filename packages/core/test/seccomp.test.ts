@@ -23,7 +23,9 @@ function skipReason(): string | null {
 const skip = skipReason();
 if (skip) console.warn(`\n*** SKIPPING the seccomp (container) backend test: ${skip}\n`);
 const workDir = skip ? '' : mkdtempSync(join(tmpdir(), 'ringside-seccomp-'));
-afterAll(() => { if (workDir) rmSync(workDir, { recursive: true, force: true }); });
+afterAll(() => {
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+});
 
 describe.skipIf(!!skip)(`io_uring blocked by seccomp${skip ? ` (SKIPPED: ${skip})` : ''}`, () => {
   it('auto picks epoll, says io_uring was blocked (EPERM), and serves', () => {

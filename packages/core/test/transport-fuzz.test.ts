@@ -27,8 +27,19 @@ process.env.RINGSIDE_TEST_TINY = '1';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpBackends, startHttp, title } from './http-helpers.js';
 import {
-  FuzzClient, Rand, connectionPlan, connectionSeed, countFds, echoHandler, rssMiB, show, tlsClientHello, writeSplit,
-  HEAD_LIMIT, URL_LIMIT, type ConnectionPlan,
+  FuzzClient,
+  Rand,
+  connectionPlan,
+  connectionSeed,
+  countFds,
+  echoHandler,
+  rssMiB,
+  show,
+  tlsClientHello,
+  writeSplit,
+  HEAD_LIMIT,
+  URL_LIMIT,
+  type ConnectionPlan,
 } from './fuzz-helpers.js';
 import type { BackendName, HttpTransport } from '../src/index.js';
 
@@ -98,7 +109,7 @@ async function runConnection(port: number, plan: ConnectionPlan, r: Rand, totals
     } else {
       for (let i = 0; i < plan.valid.length; i++) {
         await writeSplit(c, plan.valid[i]!.bytes, r);
-        if (!await c.until(() => finals() > i || gone() || c.parser.error !== null, deadline)) break;
+        if (!(await c.until(() => finals() > i || gone() || c.parser.error !== null, deadline))) break;
       }
       if (plan.invalid) await writeSplit(c, plan.invalid.bytes, r);
       if (plan.trailing) await writeSplit(c, plan.trailing, r);
@@ -106,49 +117,81 @@ async function runConnection(port: number, plan: ConnectionPlan, r: Rand, totals
     totals.bytes += c.bytesSent;
 
     // Every answer, then (if the server must close) its FIN.
-    const settled = await c.until(() => c.parser.error !== null || finals() > expected || (finals() >= expected && (!plan.serverCloses || gone())) || c.closed, deadline);
+    const settled = await c.until(
+      () => c.parser.error !== null || finals() > expected || (finals() >= expected && (!plan.serverCloses || gone())) || c.closed,
+      deadline,
+    );
     totals.answers += finals();
     totals.headErrorBodies += c.parser.headErrorBodies;
     const problems: string[] = [];
     const kinds: string[] = [];
-    const problem = (kind: string, text: string): void => { kinds.push(kind); problems.push(text); };
+    const problem = (kind: string, text: string): void => {
+      kinds.push(kind);
+      problems.push(text);
+    };
     if (c.parser.error) problem('unparsable response', `unparsable response: ${c.parser.error}`);
     for (let i = 0; i < plan.valid.length; i++) {
       const v = plan.valid[i]!;
       const got = c.parser.finals[i];
-      if (!got) { problem('valid request not answered', `request ${i} (seq ${v.seq}, ${v.shape}) not answered`); break; }
+      if (!got) {
+        problem('valid request not answered', `request ${i} (seq ${v.seq}, ${v.shape}) not answered`);
+        break;
+      }
       const echo = got.headers['x-echo'];
       if (got.status !== 200 || echo !== v.echo || (!v.head && got.body !== v.echo)) {
-        problem(`valid request answered ${got.status === 200 ? 'with a wrong echo' : got.status}`, `request ${i} (seq ${v.seq}, ${v.shape}): got ${got.status} x-echo=${JSON.stringify(echo)} body=${show(got.body, 120)}, want 200 ${JSON.stringify(v.echo)}`);
+        problem(
+          `valid request answered ${got.status === 200 ? 'with a wrong echo' : got.status}`,
+          `request ${i} (seq ${v.seq}, ${v.shape}): got ${got.status} x-echo=${JSON.stringify(echo)} body=${show(got.body, 120)}, want 200 ${JSON.stringify(v.echo)}`,
+        );
         break;
       }
     }
     if (plan.invalid && c.parser.finals.length > plan.valid.length) {
       const s = c.parser.finals[plan.valid.length]!.status;
       const ok = plan.invalid.expect ? plan.invalid.expect.includes(s) : s >= 400 && s < 600;
-      if (!ok) problem(`${plan.invalid.kind} answered ${s}`, `invalid ${plan.invalid.kind} (${plan.invalid.shape}) answered ${s}, want ${plan.invalid.expect?.join('/') ?? '4xx/5xx'}`);
+      if (!ok)
+        problem(
+          `${plan.invalid.kind} answered ${s}`,
+          `invalid ${plan.invalid.kind} (${plan.invalid.shape}) answered ${s}, want ${plan.invalid.expect?.join('/') ?? '4xx/5xx'}`,
+        );
     } else if (plan.invalid && problems.length === 0) {
-      problem(`${plan.invalid.kind} not answered${plan.halfClose ? ' (half-closed)' : ''}`, `invalid ${plan.invalid.kind} (${plan.invalid.shape}) not answered`);
+      problem(
+        `${plan.invalid.kind} not answered${plan.halfClose ? ' (half-closed)' : ''}`,
+        `invalid ${plan.invalid.kind} (${plan.invalid.shape}) not answered`,
+      );
     }
-    if (finals() > expected) problem('extra answers', `${finals() - expected} answer(s) more than the ${expected} expected (statuses ${c.parser.finals.map((x) => x.status).join(',')})`);
-    if (!settled) problem(finals() < expected ? 'hung before an answer' : 'hung before the close', `hung: no ${finals() < expected ? `answer ${finals()}` : 'close'} within ${CONN_BOUND_MS} ms`);
+    if (finals() > expected)
+      problem(
+        'extra answers',
+        `${finals() - expected} answer(s) more than the ${expected} expected (statuses ${c.parser.finals.map((x) => x.status).join(',')})`,
+      );
+    if (!settled)
+      problem(
+        finals() < expected ? 'hung before an answer' : 'hung before the close',
+        `hung: no ${finals() < expected ? `answer ${finals()}` : 'close'} within ${CONN_BOUND_MS} ms`,
+      );
     if (plan.serverCloses && settled && !gone()) problem('no close after the last answer', 'server did not close after the last answer');
-    if (!plan.serverCloses && gone() && finals() === expected && !plan.halfClose) problem('keep-alive connection closed', 'server closed a keep-alive connection');
+    if (!plan.serverCloses && gone() && finals() === expected && !plan.halfClose)
+      problem('keep-alive connection closed', 'server closed a keep-alive connection');
     if (c.errorCode && finals() < expected) problem(`${c.errorCode} before the answers`, `client saw ${c.errorCode} before every answer arrived`);
 
     if (problems.length === 0 && !plan.serverCloses) {
       // Keep-alive to the end: our FIN must make the server close too, with nothing more sent.
       c.socket.end();
-      if (!await c.until(gone, deadline)) problem('no close after the client FIN', `server did not close within ${CONN_BOUND_MS} ms after the client's FIN`);
+      if (!(await c.until(gone, deadline))) problem('no close after the client FIN', `server did not close within ${CONN_BOUND_MS} ms after the client's FIN`);
       if (finals() > expected || c.parser.pending > 0) problem('data after the last answer', `data after the last answer: ${show(c.parser.text.slice(-200))}`);
     }
     if (problems.length === 0) return null;
     const kind = kinds[0]!;
     const shapes = plan.valid.map((v) => v.shape).join(' | ');
-    return { kind, text: `${problems.join('; ')}\n      plan: ${plan.valid.length} valid [${shapes}]${plan.invalid ? ` + ${plan.invalid.kind} ${plan.invalid.shape}` : ''}${plan.trailing ? ' + trailing GET' : ''}, ${plan.pipelined ? 'pipelined' : 'one at a time'}${plan.halfClose ? ', half-closed' : ''}` +
-      `\n      sent ${c.bytesSent}/${all.length} bytes: ${show(all, 400)}` +
-      `\n      received ${c.parser.text.length} bytes (serverFIN=${c.serverEnded}, closed=${c.closed}, error=${c.errorCode}), answers ${answers(c)}` +
-      `\n      last bytes received: ${show(c.parser.text.slice(-400))}` };
+    return {
+      kind,
+      text:
+        `${problems.join('; ')}\n      plan: ${plan.valid.length} valid [${shapes}]${plan.invalid ? ` + ${plan.invalid.kind} ${plan.invalid.shape}` : ''}${plan.trailing ? ' + trailing GET' : ''}, ${plan.pipelined ? 'pipelined' : 'one at a time'}${plan.halfClose ? ', half-closed' : ''}` +
+        `\n      sent ${c.bytesSent}/${all.length} bytes: ${show(all, 400)}` +
+        `\n      received ${c.parser.text.length} bytes (serverFIN=${c.serverEnded}, closed=${c.closed}, error=${c.errorCode}), answers ${answers(c)}` +
+        `\n      last bytes received: ${show(c.parser.text.slice(-400))}`,
+    };
   } finally {
     c.destroy();
     const ms = Date.now() - started;
@@ -161,7 +204,11 @@ async function runConnection(port: number, plan: ConnectionPlan, r: Rand, totals
 
 /** Statuses and echoed sequence numbers received, marking those that said Connection: close. */
 function answers(c: FuzzClient): string {
-  return c.parser.all.map((x) => `${x.status}${x.headers['x-echo'] ? `#${x.headers['x-echo'].split(' ')[0]}` : ''}${x.headers['connection'] === 'close' ? '(close)' : ''}`).join(' ') || 'none';
+  return (
+    c.parser.all
+      .map((x) => `${x.status}${x.headers['x-echo'] ? `#${x.headers['x-echo'].split(' ')[0]}` : ''}${x.headers.connection === 'close' ? '(close)' : ''}`)
+      .join(' ') || 'none'
+  );
 }
 
 async function waitUntil(cond: () => boolean, ms: number): Promise<boolean> {
@@ -180,80 +227,103 @@ describe.each(httpBackends())('transport fuzz: $name', (backend) => {
     if (backend.skip) return;
     ({ transport, port } = await startHttp(backend.name, echoHandler, LIMITS));
   });
-  afterAll(async () => { await transport?.close({ force: true }); });
+  afterAll(async () => {
+    await transport?.close({ force: true });
+  });
 
-  it.skipIf(backend.skip)(`${title(backend)}: seeded connections are answered in order, invalid input is refused and closed, nothing leaks`, async () => {
-    const t = transport!;
-    // Warm up (lazy allocations, first batch), then take the baselines with no client connected.
-    {
-      const warm = await FuzzClient.connect(port);
-      warm.write(Buffer.from('GET /warm HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
-      await warm.until(() => warm.closed, Date.now() + 5000);
-      warm.destroy();
-      await waitUntil(() => t.stats().connections === 0, 5000);
-    }
-    const fds0 = countFds();
-    const rss: number[] = [rssMiB()];
-    const sampler = setInterval(() => rss.push(rssMiB()), 1000);
-    console.log(`[transport-fuzz] ${backend.name}: seed ${hex(SEED)} (replay: RINGSIDE_FUZZ_SEED=${hex(SEED)}${ONLY ? ` RINGSIDE_FUZZ_CONN=${ONLY.join(',')}` : ''}), up to ${ONLY?.length ?? ITERATIONS} connections / ${SECONDS} s, ${CONCURRENCY} at a time, RINGSIDE_TEST_TINY=${process.env.RINGSIDE_TEST_TINY}`);
-
-    const totals: Totals = { connections: 0, requests: 0, invalid: 0, aborted: 0, pipelined: 0, bytes: 0, answers: 0, headErrorBodies: 0, slowestMs: 0, slowest: '' };
-    const failures: string[] = [];
-    let failed = 0;
-    const byKind = new Map<string, number[]>();
-    const started = Date.now();
-    const stopAt = started + SECONDS * 1000;
-    const indices = ONLY ?? Array.from({ length: ITERATIONS }, (_, i) => i);
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < indices.length && (ONLY || Date.now() < stopAt)) {
-        const index = indices[next++]!;
-        const r = new Rand(connectionSeed(SEED, index));
-        const plan = connectionPlan(r, index * 100);
-        let failure: { kind: string; text: string } | null;
-        try {
-          failure = await runConnection(port, plan, r, totals, index);
-        } catch (e) {
-          failure = { kind: 'threw', text: `threw: ${(e as Error).stack ?? e}` };
-        }
-        if (failure) {
-          failed++;
-          byKind.set(failure.kind, [...(byKind.get(failure.kind) ?? []), index]);
-          if (failures.length < MAX_REPORTED) failures.push(`connection ${index} (RINGSIDE_FUZZ_SEED=${hex(SEED)} RINGSIDE_FUZZ_CONN=${index}): ${failure.text}`);
-        }
+  it.skipIf(backend.skip)(
+    `${title(backend)}: seeded connections are answered in order, invalid input is refused and closed, nothing leaks`,
+    async () => {
+      const t = transport!;
+      // Warm up (lazy allocations, first batch), then take the baselines with no client connected.
+      {
+        const warm = await FuzzClient.connect(port);
+        warm.write(Buffer.from('GET /warm HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
+        await warm.until(() => warm.closed, Date.now() + 5000);
+        warm.destroy();
+        await waitUntil(() => t.stats().connections === 0, 5000);
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, indices.length) }, worker));
-    const duration = (Date.now() - started) / 1000;
+      const fds0 = countFds();
+      const rss: number[] = [rssMiB()];
+      const sampler = setInterval(() => rss.push(rssMiB()), 1000);
+      console.log(
+        `[transport-fuzz] ${backend.name}: seed ${hex(SEED)} (replay: RINGSIDE_FUZZ_SEED=${hex(SEED)}${ONLY ? ` RINGSIDE_FUZZ_CONN=${ONLY.join(',')}` : ''}), up to ${ONLY?.length ?? ITERATIONS} connections / ${SECONDS} s, ${CONCURRENCY} at a time, RINGSIDE_TEST_TINY=${process.env.RINGSIDE_TEST_TINY}`,
+      );
 
-    // Resources once every client has left.
-    const drained = await waitUntil(() => t.stats().connections === 0, 5000);
-    const fdsBack = await waitUntil(() => countFds() <= fds0 + FD_SLACK, 3000);
-    clearInterval(sampler);
-    rss.push(rssMiB());
-    const stats = t.stats();
-    console.log(`[transport-fuzz] ${backend.name}: seed ${hex(SEED)}, ${totals.connections} connections (${totals.pipelined} pipelined, ${totals.aborted} reset mid-request), ` +
-      `${totals.requests} requests (${totals.invalid} invalid), ${totals.answers} answers (${totals.headErrorBodies} error answers to HEAD with a body), ${(totals.bytes / 1048576).toFixed(1)} MiB sent in ${duration.toFixed(1)} s (slowest: ${totals.slowestMs} ms, ${totals.slowest}); ` +
-      `${failed} failed connections; server: ${stats.accepted} accepted, ${stats.connections} open at the end, enobufs ${stats.enobufs}, batches ${stats.batches}; ` +
-      `fds ${fds0} → ${countFds()}; RSS MiB ${rss.join(' ')}`);
-    for (const [kind, idx] of [...byKind].sort((x, y) => y[1].length - x[1].length)) {
-      console.log(`[transport-fuzz] ${backend.name}: ${idx.length} × ${kind} (connections ${idx.slice(0, 12).join(',')}${idx.length > 12 ? ',…' : ''})`);
-    }
+      const totals: Totals = {
+        connections: 0,
+        requests: 0,
+        invalid: 0,
+        aborted: 0,
+        pipelined: 0,
+        bytes: 0,
+        answers: 0,
+        headErrorBodies: 0,
+        slowestMs: 0,
+        slowest: '',
+      };
+      const failures: string[] = [];
+      let failed = 0;
+      const byKind = new Map<string, number[]>();
+      const started = Date.now();
+      const stopAt = started + SECONDS * 1000;
+      const indices = ONLY ?? Array.from({ length: ITERATIONS }, (_, i) => i);
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        while (next < indices.length && (ONLY || Date.now() < stopAt)) {
+          const index = indices[next++]!;
+          const r = new Rand(connectionSeed(SEED, index));
+          const plan = connectionPlan(r, index * 100);
+          let failure: { kind: string; text: string } | null;
+          try {
+            failure = await runConnection(port, plan, r, totals, index);
+          } catch (e) {
+            failure = { kind: 'threw', text: `threw: ${(e as Error).stack ?? e}` };
+          }
+          if (failure) {
+            failed++;
+            byKind.set(failure.kind, [...(byKind.get(failure.kind) ?? []), index]);
+            if (failures.length < MAX_REPORTED)
+              failures.push(`connection ${index} (RINGSIDE_FUZZ_SEED=${hex(SEED)} RINGSIDE_FUZZ_CONN=${index}): ${failure.text}`);
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(CONCURRENCY, indices.length) }, worker));
+      const duration = (Date.now() - started) / 1000;
 
-    // Still serving.
-    const after = await FuzzClient.connect(port);
-    after.write(Buffer.from('GET /after HTTP/1.1\r\nHost: x\r\nx-seq: after\r\nConnection: close\r\n\r\n'));
-    await after.until(() => after.closed, Date.now() + 5000);
-    after.destroy();
+      // Resources once every client has left.
+      const drained = await waitUntil(() => t.stats().connections === 0, 5000);
+      const fdsBack = await waitUntil(() => countFds() <= fds0 + FD_SLACK, 3000);
+      clearInterval(sampler);
+      rss.push(rssMiB());
+      const stats = t.stats();
+      console.log(
+        `[transport-fuzz] ${backend.name}: seed ${hex(SEED)}, ${totals.connections} connections (${totals.pipelined} pipelined, ${totals.aborted} reset mid-request), ` +
+          `${totals.requests} requests (${totals.invalid} invalid), ${totals.answers} answers (${totals.headErrorBodies} error answers to HEAD with a body), ${(totals.bytes / 1048576).toFixed(1)} MiB sent in ${duration.toFixed(1)} s (slowest: ${totals.slowestMs} ms, ${totals.slowest}); ` +
+          `${failed} failed connections; server: ${stats.accepted} accepted, ${stats.connections} open at the end, enobufs ${stats.enobufs}, batches ${stats.batches}; ` +
+          `fds ${fds0} → ${countFds()}; RSS MiB ${rss.join(' ')}`,
+      );
+      for (const [kind, idx] of [...byKind].sort((x, y) => y[1].length - x[1].length)) {
+        console.log(`[transport-fuzz] ${backend.name}: ${idx.length} × ${kind} (connections ${idx.slice(0, 12).join(',')}${idx.length > 12 ? ',…' : ''})`);
+      }
 
-    const resourceProblems: string[] = [];
-    if (!drained) resourceProblems.push(`stats().connections is ${t.stats().connections} 5 s after every client left`);
-    if (!fdsBack) resourceProblems.push(`open fds ${countFds()} vs baseline ${fds0} (+${FD_SLACK} tolerated) after every client left`);
-    if (rss[rss.length - 1]! - rss[0]! > RSS_GROWTH_MIB) resourceProblems.push(`RSS grew ${rss[rss.length - 1]! - rss[0]!} MiB`);
-    if (after.parser.finals[0]?.headers['x-echo']?.split(' ')[0] !== 'after') resourceProblems.push(`a request after the run got ${show(after.parser.text, 200)}`);
-    expect(resourceProblems, resourceProblems.join('\n')).toEqual([]);
-    expect(failures, `${failed} of ${totals.connections} connections failed; first ${failures.length}:\n${failures.join('\n')}`).toEqual([]);
-  }, (SECONDS + 60) * 1000);
+      // Still serving.
+      const after = await FuzzClient.connect(port);
+      after.write(Buffer.from('GET /after HTTP/1.1\r\nHost: x\r\nx-seq: after\r\nConnection: close\r\n\r\n'));
+      await after.until(() => after.closed, Date.now() + 5000);
+      after.destroy();
+
+      const resourceProblems: string[] = [];
+      if (!drained) resourceProblems.push(`stats().connections is ${t.stats().connections} 5 s after every client left`);
+      if (!fdsBack) resourceProblems.push(`open fds ${countFds()} vs baseline ${fds0} (+${FD_SLACK} tolerated) after every client left`);
+      if (rss[rss.length - 1]! - rss[0]! > RSS_GROWTH_MIB) resourceProblems.push(`RSS grew ${rss[rss.length - 1]! - rss[0]!} MiB`);
+      if (after.parser.finals[0]?.headers['x-echo']?.split(' ')[0] !== 'after')
+        resourceProblems.push(`a request after the run got ${show(after.parser.text, 200)}`);
+      expect(resourceProblems, resourceProblems.join('\n')).toEqual([]);
+      expect(failures, `${failed} of ${totals.connections} connections failed; first ${failures.length}:\n${failures.join('\n')}`).toEqual([]);
+    },
+    (SECONDS + 60) * 1000,
+  );
 });
 
 // ---- differential check ------------------------------------------------------------
@@ -403,7 +473,10 @@ const CASES: Case[] = [
   { name: 'CONNECT origin-form', bytes: b(`CONNECT / HTTP/1.1\r\n${H}\r\n`) },
   { name: 'relative target "a"', bytes: b(`GET a HTTP/1.1\r\n${H}\r\n`) },
   // connection management
-  { name: 'HTTP/1.0 keep-alive, then 1.0 without', bytes: b(`GET /1 HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /2 HTTP/1.0\r\n\r\nGET /3 HTTP/1.0\r\n\r\n`) },
+  {
+    name: 'HTTP/1.0 keep-alive, then 1.0 without',
+    bytes: b(`GET /1 HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /2 HTTP/1.0\r\n\r\nGET /3 HTTP/1.0\r\n\r\n`),
+  },
   { name: 'HTTP/1.0 without keep-alive, pipelined', bytes: b(`GET /1 HTTP/1.0\r\n\r\nGET /2 HTTP/1.0\r\n\r\n`) },
   { name: 'pipelined after Connection: close', bytes: b(`GET /1 HTTP/1.1\r\n${H}Connection: close\r\n\r\n${GET1}`) },
   { name: 'keep-alive GET, then client FIN', bytes: b(GET1), end: true },
@@ -421,8 +494,14 @@ const CASES: Case[] = [
   { name: 'GET with a body', bytes: b(`GET / HTTP/1.1\r\n${H}Content-Length: 5\r\n\r\nhello${GET1}`) },
   { name: 'valid GET then garbage', bytes: Buffer.concat([b(GET1), b('\x00\x01\x02garbage\r\n\r\n')]) },
   // an invalid request pipelined behind valid ones: they are answered first, then the refusal
-  { name: 'pipelined: slow GET, GET, then a bad request line', bytes: b(`GET /1 HTTP/1.1\r\n${H}x-delay: 20\r\n\r\nGET /2 HTTP/1.1\r\n${H}\r\nG(T / HTTP/1.1\r\n${H}\r\n`) },
-  { name: 'pipelined: POST with a body, then a bad request line', bytes: b(`POST /p HTTP/1.1\r\n${H}Content-Length: 5\r\n\r\nhelloG(T / HTTP/1.1\r\n${H}\r\n`) },
+  {
+    name: 'pipelined: slow GET, GET, then a bad request line',
+    bytes: b(`GET /1 HTTP/1.1\r\n${H}x-delay: 20\r\n\r\nGET /2 HTTP/1.1\r\n${H}\r\nG(T / HTTP/1.1\r\n${H}\r\n`),
+  },
+  {
+    name: 'pipelined: POST with a body, then a bad request line',
+    bytes: b(`POST /p HTTP/1.1\r\n${H}Content-Length: 5\r\n\r\nhelloG(T / HTTP/1.1\r\n${H}\r\n`),
+  },
   { name: 'pipelined: POST with a body, then an oversized head', bytes: Buffer.concat([post('Content-Length: 5\r\n', 'hello'), headOfSize(24 * 1024)]) },
   // not HTTP at all
   { name: 'TLS ClientHello', bytes: tlsClientHello(new Rand(1)) },
@@ -494,26 +573,34 @@ const fmt = (o: Outcome): string => `[${o.statuses.join(',')}] ${o.closed ? 'clo
 
 const uring = httpBackends()[0]!;
 describe('transport differential: io_uring vs node', () => {
-  it.skipIf(uring.skip)(`${uring.skip ? `(SKIPPED: ${uring.skip}) ` : ''}${CASES.length} byte streams get the same statuses and close from both backends`, async () => {
-    const names = new Set<string>();
-    for (const c of CASES) { expect(names.has(c.name), `duplicate case name ${c.name}`).toBe(false); names.add(c.name); }
-    const a = await runCases('io_uring');
-    const n = await runCases('node');
-    const lines: string[] = [];
-    const unexpected: string[] = [];
-    for (const c of CASES) {
-      const x = a.get(c.name)!;
-      const y = n.get(c.name)!;
-      const same = x.statuses.join() === y.statuses.join() && x.closed === y.closed;
-      lines.push(`${same ? '  ' : '≠ '}${c.name}: io_uring ${fmt(x)} | node ${fmt(y)}`);
-      if (!same && !(c.name in KNOWN_DIFFERENCES)) unexpected.push(`${c.name}: io_uring ${fmt(x)}, node ${fmt(y)}\n      bytes: ${show(c.bytes, 300)}`);
-    }
-    console.log(`[transport-differential] ${CASES.length} cases (≠ marks a difference; bound ${DIFF_BOUND_MS} ms):\n${lines.join('\n')}`);
-    for (const name of Object.keys(KNOWN_DIFFERENCES)) {
-      const x = a.get(name);
-      const y = n.get(name);
-      if (x && y && x.statuses.join() === y.statuses.join() && x.closed === y.closed) console.log(`[transport-differential] listed difference no longer differs: ${name}`);
-    }
-    expect(unexpected, `${unexpected.length} unlisted difference(s):\n${unexpected.join('\n')}`).toEqual([]);
-  }, 60_000);
+  it.skipIf(uring.skip)(
+    `${uring.skip ? `(SKIPPED: ${uring.skip}) ` : ''}${CASES.length} byte streams get the same statuses and close from both backends`,
+    async () => {
+      const names = new Set<string>();
+      for (const c of CASES) {
+        expect(names.has(c.name), `duplicate case name ${c.name}`).toBe(false);
+        names.add(c.name);
+      }
+      const a = await runCases('io_uring');
+      const n = await runCases('node');
+      const lines: string[] = [];
+      const unexpected: string[] = [];
+      for (const c of CASES) {
+        const x = a.get(c.name)!;
+        const y = n.get(c.name)!;
+        const same = x.statuses.join() === y.statuses.join() && x.closed === y.closed;
+        lines.push(`${same ? '  ' : '≠ '}${c.name}: io_uring ${fmt(x)} | node ${fmt(y)}`);
+        if (!same && !(c.name in KNOWN_DIFFERENCES)) unexpected.push(`${c.name}: io_uring ${fmt(x)}, node ${fmt(y)}\n      bytes: ${show(c.bytes, 300)}`);
+      }
+      console.log(`[transport-differential] ${CASES.length} cases (≠ marks a difference; bound ${DIFF_BOUND_MS} ms):\n${lines.join('\n')}`);
+      for (const name of Object.keys(KNOWN_DIFFERENCES)) {
+        const x = a.get(name);
+        const y = n.get(name);
+        if (x && y && x.statuses.join() === y.statuses.join() && x.closed === y.closed)
+          console.log(`[transport-differential] listed difference no longer differs: ${name}`);
+      }
+      expect(unexpected, `${unexpected.length} unlisted difference(s):\n${unexpected.join('\n')}`).toEqual([]);
+    },
+    60_000,
+  );
 });

@@ -21,10 +21,13 @@ describe.each(drivers)('runWorkers on $backend', ({ backend, why }) => {
       });
     });
     const child = spawn(process.execPath, [fileURLToPath(new URL('./fixtures/workers-server.mjs', import.meta.url))], {
-      env: { ...process.env, PORT: String(port), WORKERS_BACKEND: backend }, stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, PORT: String(port), WORKERS_BACKEND: backend },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
-    child.stderr.on('data', (d) => { stderr += d; });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
     try {
       const started = await new Promise<{ count: number }>((resolve, reject) => {
         child.stdout.once('data', (d) => resolve(JSON.parse(String(d))));
@@ -39,13 +42,18 @@ describe.each(drivers)('runWorkers on $backend', ({ backend, why }) => {
         try {
           const r = await fetch(`http://127.0.0.1:${port}/`, { headers: { connection: 'close' } });
           seen.add(await r.text());
-        } catch { await new Promise((r) => setTimeout(r, 20)); }
+        } catch {
+          await new Promise((r) => setTimeout(r, 20));
+        }
       }
       expect([...seen].sort()).toEqual(['0', '1']);
       // A worker that dies is restarted (after 100 ms for a first crash) and serves again.
       const answeredBy = async (path: string, want: string): Promise<void> => {
-        for (const end = Date.now() + 15_000; Date.now() < end;) {
-          const r = await fetch(`http://127.0.0.1:${port}${path}`, { headers: { connection: 'close' } }).then((x) => x.text(), () => null);
+        for (const end = Date.now() + 15_000; Date.now() < end; ) {
+          const r = await fetch(`http://127.0.0.1:${port}${path}`, { headers: { connection: 'close' } }).then(
+            (x) => x.text(),
+            () => null,
+          );
           if (r === want) return;
           await new Promise((res) => setTimeout(res, 10));
         }
@@ -53,7 +61,7 @@ describe.each(drivers)('runWorkers on $backend', ({ backend, why }) => {
       };
       await answeredBy('/crash', '1');
       for (let i = 0; i < 100 && !/restarting in/.test(stderr); i++) await new Promise((r) => setTimeout(r, 50));
-      expect(stderr).toMatch(/worker 1 exited with code 1: Error: boom in worker[^]*restarting in 100 ms/);
+      expect(stderr).toMatch(/worker 1 exited with code 1: Error: boom in worker[\s\S]*restarting in 100 ms/);
       await answeredBy('/', '1');
     } finally {
       child.kill('SIGTERM');

@@ -52,8 +52,15 @@ export const CloseWord = { ERROR: 2 } as const;
  * Content-Length as two 32-bit halves (-1, -1 when absent).
  */
 export const RequestWord = {
-  METHOD_OFF: 2, METHOD_LEN: 3, TARGET_OFF: 4, TARGET_LEN: 5, FIRST_FIELD: 6, FIELD_COUNT: 7, FLAGS: 8,
-  CONTENT_LENGTH_LO: 9, CONTENT_LENGTH_HI: 10,
+  METHOD_OFF: 2,
+  METHOD_LEN: 3,
+  TARGET_OFF: 4,
+  TARGET_LEN: 5,
+  FIRST_FIELD: 6,
+  FIELD_COUNT: 7,
+  FLAGS: 8,
+  CONTENT_LENGTH_LO: 9,
+  CONTENT_LENGTH_HI: 10,
 } as const;
 /** HTTP_ERROR: the answer's status, the ParseError code, 1 for a body error. */
 export const HttpErrorWord = { STATUS: 2, PARSE_ERROR: 3, IN_BODY: 4 } as const;
@@ -215,8 +222,16 @@ export interface NativeStats {
 
 /** The keys of NativeStats at run time; the compiler refuses a key missing here or extra. */
 export const nativeStatsKeys = Object.keys({
-  connections: true, accepted: true, refused: true, bytesRead: true, bytesWritten: true,
-  enobufs: true, batches: true, events: true, enters: true, cqOverflows: true,
+  connections: true,
+  accepted: true,
+  refused: true,
+  bytesRead: true,
+  bytesWritten: true,
+  enobufs: true,
+  batches: true,
+  events: true,
+  enters: true,
+  cqOverflows: true,
 } satisfies Record<keyof NativeStats, true>) as readonly (keyof NativeStats)[];
 
 export interface Binding {
@@ -241,6 +256,13 @@ export const bindingExports = ['probe', 'init', 'listen', 'closeListener', 'flus
 // ---- Loading ------------------------------------------------------------------
 // Where the addon comes from (RINGSIDE_ADDON, the local build, a prebuild): load.ts.
 export {
-  ADDON_BUILD_FIX, addonCandidates, libc, loadBinding, loadBindingFrom, prebuildDir,
-  type AddonCandidate, type AddonOrigin, type LoadResult,
+  ADDON_BUILD_FIX,
+  addonCandidates,
+  libc,
+  loadBinding,
+  loadBindingFrom,
+  prebuildDir,
+  type AddonCandidate,
+  type AddonOrigin,
+  type LoadResult,
 } from './load.js';

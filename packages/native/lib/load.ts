@@ -71,7 +71,10 @@ export function loadBindingFrom(candidates: AddonCandidate[]): LoadResult {
   const require = createRequire(import.meta.url);
   const tried: string[] = [];
   for (const { file, origin } of candidates) {
-    if (!existsSync(file)) { tried.push(`${file} (missing)`); continue; }
+    if (!existsSync(file)) {
+      tried.push(`${file} (missing)`);
+      continue;
+    }
     try {
       return { binding: require(file) as Binding, path: file, origin, tried, error: '', fix: '' };
     } catch (e) {

@@ -12,7 +12,10 @@ const root = path.join(__dirname, '..');
 
 function give(reason) {
   const line = `@ringside/native: addon not built (${reason}); Ringside will use the node backend.`;
-  if (strict) { console.error(line); process.exit(1); }
+  if (strict) {
+    console.error(line);
+    process.exit(1);
+  }
   console.warn(line);
   process.exit(0);
 }

@@ -56,7 +56,10 @@ function gypTarget() {
 function nodeIncludeDir() {
   const dir = path.resolve(path.dirname(process.execPath), '..', 'include', 'node');
   if (!fs.existsSync(path.join(dir, 'node_api.h')) || !fs.existsSync(path.join(dir, 'uv.h'))) {
-    fail(`Node's headers are not at ${dir} (node_api.h, uv.h); use a Node installed with its headers (official tarball, nvm, Debian nodejs + libnode-dev)`, NO_TOOL);
+    fail(
+      `Node's headers are not at ${dir} (node_api.h, uv.h); use a Node installed with its headers (official tarball, nvm, Debian nodejs + libnode-dev)`,
+      NO_TOOL,
+    );
   }
   return dir;
 }
@@ -71,13 +74,22 @@ function addonApiIncludeDir() {
 
 function compileArgs(target, gyp, out, versionScript) {
   return [
-    'c++', '-target', target.triple, '-shared', '-fPIC', '-fvisibility=hidden', '-s',
+    'c++',
+    '-target',
+    target.triple,
+    '-shared',
+    '-fPIC',
+    '-fvisibility=hidden',
+    '-s',
     ...gyp.cflags_cc,
-    ...gyp.defines.map((d) => `-D${d}`), '-DBUILDING_NODE_EXTENSION',
-    `-I${nodeIncludeDir()}`, `-I${addonApiIncludeDir()}`,
+    ...gyp.defines.map((d) => `-D${d}`),
+    '-DBUILDING_NODE_EXTENSION',
+    `-I${nodeIncludeDir()}`,
+    `-I${addonApiIncludeDir()}`,
     `-Wl,--version-script=${versionScript}`,
     ...gyp.sources.map((s) => path.join(root, s)),
-    '-o', out,
+    '-o',
+    out,
   ];
 }
 

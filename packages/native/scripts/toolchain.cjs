@@ -77,9 +77,21 @@ function npmTool(name) {
 // packages (musl:arm64) are reachable without `dpkg --add-architecture`.
 const APT = path.join(DIR, 'apt');
 const aptOptions = () => [
-  '-q', '-o', `Dir::State::Lists=${path.join(APT, 'lists')}`, '-o', `Dir::Cache=${path.join(APT, 'cache')}`,
-  '-o', 'Dir::State::Status=/dev/null', '-o', 'Debug::NoLocking=1',
-  '-o', 'APT::Architecture=amd64', '-o', 'APT::Architectures::=amd64', '-o', 'APT::Architectures::=arm64',
+  '-q',
+  '-o',
+  `Dir::State::Lists=${path.join(APT, 'lists')}`,
+  '-o',
+  `Dir::Cache=${path.join(APT, 'cache')}`,
+  '-o',
+  'Dir::State::Status=/dev/null',
+  '-o',
+  'Debug::NoLocking=1',
+  '-o',
+  'APT::Architecture=amd64',
+  '-o',
+  'APT::Architectures::=amd64',
+  '-o',
+  'APT::Architectures::=arm64',
 ];
 
 function aptLists() {
@@ -117,7 +129,11 @@ const qemuAarch64 = () => debTool('qemu', ['qemu-user-static'], 'usr/bin/qemu-aa
  * libgcc_s and glibc dynamically): Debian's *-arm64-cross packages.
  */
 function arm64GlibcRoot() {
-  const loader = debTool('arm64-glibc', ['libc6-arm64-cross', 'libstdc++6-arm64-cross', 'libgcc-s1-arm64-cross'], 'usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1');
+  const loader = debTool(
+    'arm64-glibc',
+    ['libc6-arm64-cross', 'libstdc++6-arm64-cross', 'libgcc-s1-arm64-cross'],
+    'usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1',
+  );
   return path.dirname(path.dirname(loader));
 }
 

@@ -36,7 +36,9 @@ struct RawScope {
   napi_handle_scope scope = nullptr;
   bool ok;
   explicit RawScope(napi_env e) : env(e) { ok = napi_open_handle_scope(e, &scope) == napi_ok; }
-  ~RawScope() { if (ok) napi_close_handle_scope(env, scope); }
+  ~RawScope() {
+    if (ok) napi_close_handle_scope(env, scope);
+  }
 };
 
 AddonData* data_of(Napi::Env env) { return env.GetInstanceData<AddonData>(); }
@@ -51,20 +53,28 @@ Napi::Value throw_error(Napi::Env env, const std::string& msg, int err = 0) {
 void shutdown_loop(AddonData* d);
 
 void update_ref(AddonData* d) {
-  if (d->shutdown_pending && !d->loop.busy()) { d->shutdown_pending = false; shutdown_loop(d); }
+  if (d->shutdown_pending && !d->loop.busy()) {
+    d->shutdown_pending = false;
+    shutdown_loop(d);
+  }
   if (!d->poll) return;
   // Only open listeners and connections keep the process alive.
-  if (d->loop.has_refs()) uv_ref((uv_handle_t*)d->poll);
-  else uv_unref((uv_handle_t*)d->poll);
+  if (d->loop.has_refs())
+    uv_ref((uv_handle_t*)d->poll);
+  else
+    uv_unref((uv_handle_t*)d->poll);
   if (d->timer && d->timer_ms != d->loop.tick_ms()) {
     d->timer_ms = d->loop.tick_ms();
-    uv_timer_start(d->timer, [](uv_timer_t* t) {
-      auto* dd = (AddonData*)t->data;
-      RawScope scope(dd->env);
-      if (!scope.ok) return;
-      dd->loop.on_tick();
-      update_ref(dd);
-    }, d->timer_ms, d->timer_ms);
+    uv_timer_start(
+        d->timer,
+        [](uv_timer_t* t) {
+          auto* dd = (AddonData*)t->data;
+          RawScope scope(dd->env);
+          if (!scope.ok) return;
+          dd->loop.on_tick();
+          update_ref(dd);
+        },
+        d->timer_ms, d->timer_ms);
   }
 }
 
@@ -132,7 +142,9 @@ Napi::Value Probe(const Napi::CallbackInfo& info) {
   o.Set("ioUringDisabled", p.io_uring_disabled);
   Napi::Array flags = Napi::Array::New(env);
   uint32_t i = 0;
-  auto flag = [&](unsigned bit, const char* name) { if (p.setup_flags & bit) flags.Set(i++, name); };
+  auto flag = [&](unsigned bit, const char* name) {
+    if (p.setup_flags & bit) flags.Set(i++, name);
+  };
   flag(IORING_SETUP_SINGLE_ISSUER, "SINGLE_ISSUER");
   flag(IORING_SETUP_DEFER_TASKRUN, "DEFER_TASKRUN");
   flag(IORING_SETUP_COOP_TASKRUN, "COOP_TASKRUN");
@@ -159,8 +171,12 @@ Napi::Value Probe(const Napi::CallbackInfo& info) {
 Napi::Value Init(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   AddonData* d = data_of(env);
-  if (d->shutdown_pending) { d->shutdown_pending = false; shutdown_loop(d); }
-  if (d->inited) return throw_error(env, "ringside: the loop of this thread is already initialised; call shutdown() first");
+  if (d->shutdown_pending) {
+    d->shutdown_pending = false;
+    shutdown_loop(d);
+  }
+  if (d->inited)
+    return throw_error(env, "ringside: the loop of this thread is already initialised; call shutdown() first");
   if (!info[0].IsObject()) return throw_error(env, "init(options): options must be an object");
   Napi::Object o = info[0].As<Napi::Object>();
   Napi::Value cb = o.Get("onBatch");
@@ -174,7 +190,8 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
             take_array(d, o, "queued", mem.queued, mem.queued_cap);
   uint32_t out_words = 0;
   ok = ok && take_array(d, o, "out", mem.out, out_words);
-  if (!ok || out_words < kOutHeaderWords) return throw_error(env, "init(options): events, eventData, fields, out, outData and queued must be typed arrays");
+  if (!ok || out_words < kOutHeaderWords)
+    return throw_error(env, "init(options): events, eventData, fields, out, outData and queued must be typed arrays");
   mem.out_cap = (out_words - kOutHeaderWords) / kOutWords;
   LoopConfig cfg;
   cfg.entries = get_u32(o, "entries", cfg.entries);
@@ -187,7 +204,10 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
   cfg.epoll = o.Get("driver").ToString().Utf8Value() == "epoll";
   std::string why;
   int r = d->loop.init(cfg, mem, deliver, d, why);
-  if (r < 0) { d->memory.clear(); return throw_error(env, "ringside: io_uring loop setup failed: " + why, -r); }
+  if (r < 0) {
+    d->memory.clear();
+    return throw_error(env, "ringside: io_uring loop setup failed: " + why, -r);
+  }
   napi_create_reference(env, cb, 1, &d->on_batch);
   napi_value resource, name;
   napi_create_object(env, &resource);
@@ -302,22 +322,34 @@ void shutdown_loop(AddonData* d) {
   if (!d->inited) return;
   d->loop.destroy();
   close_handles(d);
-  if (d->on_batch) { napi_delete_reference(d->env, d->on_batch); d->on_batch = nullptr; }
-  if (d->async) { napi_async_destroy(d->env, d->async); d->async = nullptr; }
+  if (d->on_batch) {
+    napi_delete_reference(d->env, d->on_batch);
+    d->on_batch = nullptr;
+  }
+  if (d->async) {
+    napi_async_destroy(d->env, d->async);
+    d->async = nullptr;
+  }
   d->memory.clear();
   d->inited = false;
 }
 
 Napi::Value Shutdown(const Napi::CallbackInfo& info) {
   AddonData* d = data_of(info.Env());
-  if (d->loop.busy()) d->shutdown_pending = true;
-  else shutdown_loop(d);
+  if (d->loop.busy())
+    d->shutdown_pending = true;
+  else
+    shutdown_loop(d);
   return info.Env().Undefined();
 }
 
 // Environment teardown (process exit or a worker ending): release the ring and fds.
 void teardown(Napi::Env, AddonData* d) {
-  if (d->inited) { d->loop.destroy(); close_handles(d); d->inited = false; }
+  if (d->inited) {
+    d->loop.destroy();
+    close_handles(d);
+    d->inited = false;
+  }
   delete d;
 }
 

@@ -14,8 +14,26 @@
 
 namespace ringside {
 
-enum Ev : int32_t { EV_OPEN = 1, EV_DATA, EV_END, EV_DRAIN, EV_CLOSE, EV_REQUEST, EV_BODY, EV_BODY_END, EV_HTTP_ERROR, EV_TIMEOUT };
-enum HttpFlag : int32_t { HF_KEEP_ALIVE = 1, HF_CHUNKED = 2, HF_HAS_BODY = 4, HF_EXPECT_CONTINUE = 8, HF_HTTP10 = 16, HF_UPGRADE = 32 };
+enum Ev : int32_t {
+  EV_OPEN = 1,
+  EV_DATA,
+  EV_END,
+  EV_DRAIN,
+  EV_CLOSE,
+  EV_REQUEST,
+  EV_BODY,
+  EV_BODY_END,
+  EV_HTTP_ERROR,
+  EV_TIMEOUT
+};
+enum HttpFlag : int32_t {
+  HF_KEEP_ALIVE = 1,
+  HF_CHUNKED = 2,
+  HF_HAS_BODY = 4,
+  HF_EXPECT_CONTINUE = 8,
+  HF_HTTP10 = 16,
+  HF_UPGRADE = 32
+};
 enum TimeoutKind : int32_t { TO_HEADERS = 1, TO_IDLE = 2, TO_REQUEST = 3, TO_SEND = 4 };
 
 // ---- Event record layouts (word indexes) --------------------------------------
@@ -32,8 +50,15 @@ enum CloseWord : uint32_t { CLOSE_ERROR = 2 };
 // (`fields` records first_field … first_field + field_count - 1), HttpFlag
 // bits, Content-Length as two 32-bit halves (-1, -1 when absent).
 enum RequestWord : uint32_t {
-  REQ_METHOD_OFF = 2, REQ_METHOD_LEN, REQ_TARGET_OFF, REQ_TARGET_LEN, REQ_FIRST_FIELD, REQ_FIELD_COUNT, REQ_FLAGS,
-  REQ_CONTENT_LENGTH_LO, REQ_CONTENT_LENGTH_HI
+  REQ_METHOD_OFF = 2,
+  REQ_METHOD_LEN,
+  REQ_TARGET_OFF,
+  REQ_TARGET_LEN,
+  REQ_FIRST_FIELD,
+  REQ_FIELD_COUNT,
+  REQ_FLAGS,
+  REQ_CONTENT_LENGTH_LO,
+  REQ_CONTENT_LENGTH_HI
 };
 // HTTP_ERROR: the answer's HTTP status, the http::ParseError code, and 1 for a
 // body error (JS answers it in its turn) or 0 (native answers, then closes).
@@ -55,7 +80,17 @@ enum OutHeaderWord : uint32_t { OH_COUNT = 0, OH_BYTES };
 constexpr unsigned kOutHeaderWords = OH_BYTES + 1;
 enum OutWord : uint32_t { OW_OP = 0, OW_CONN, OW_OFF, OW_LEN };
 constexpr unsigned kOutWords = OW_LEN + 1;
-enum OutOp : int32_t { OP_WRITE = 1, OP_WRITE_WANT_DRAIN, OP_END, OP_END_CLOSE, OP_DESTROY, OP_PAUSE, OP_RESUME, OP_RESPONSE_DONE, OP_DISCARD_BODY };
+enum OutOp : int32_t {
+  OP_WRITE = 1,
+  OP_WRITE_WANT_DRAIN,
+  OP_END,
+  OP_END_CLOSE,
+  OP_DESTROY,
+  OP_PAUSE,
+  OP_RESUME,
+  OP_RESPONSE_DONE,
+  OP_DISCARD_BODY
+};
 // A WRITE record with this bit also ends the response (RESPONSE_DONE after the bytes).
 constexpr int32_t kOpFlagResponseDone = 0x100;
 
@@ -80,7 +115,8 @@ struct EventBatch {
   uint32_t field_cap = 0, field_count = 0;
 
   bool room(uint32_t events_needed, uint32_t bytes_needed, uint32_t fields_needed) const {
-    return event_count + events_needed <= event_cap && data_used + bytes_needed <= data_cap && field_count + fields_needed <= field_cap;
+    return event_count + events_needed <= event_cap && data_used + bytes_needed <= data_cap &&
+           field_count + fields_needed <= field_cap;
   }
   uint32_t data_room() const { return data_cap - data_used; }
   // The next record, for one of the write_* functions of event_records.h.

@@ -19,7 +19,10 @@ int BufferRing::init(Ring& ring, unsigned count, unsigned size, uint16_t group) 
   ring_ = r;
   data_bytes_ = (size_t)count * size;
   void* d = mmap(nullptr, data_bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (d == MAP_FAILED) { destroy(); return -errno; }
+  if (d == MAP_FAILED) {
+    destroy();
+    return -errno;
+  }
   base_ = (uint8_t*)d;
   io_uring_buf_reg reg;
   memset(&reg, 0, sizeof reg);
@@ -27,7 +30,11 @@ int BufferRing::init(Ring& ring, unsigned count, unsigned size, uint16_t group) 
   reg.ring_entries = count;
   reg.bgid = group;
   int rc = ring.register_raw(IORING_REGISTER_PBUF_RING, &reg, 1);
-  if (rc < 0) { owner_ = nullptr; destroy(); return rc; }
+  if (rc < 0) {
+    owner_ = nullptr;
+    destroy();
+    return rc;
+  }
   tail_ = 0;
   pending_ = 0;
   for (unsigned i = 0; i < count; i++) recycle((uint16_t)i);

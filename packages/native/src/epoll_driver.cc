@@ -74,7 +74,10 @@ int EpollDriver::enter(bool getevents) {
     if (fd == efd_) continue;  // the loop reads its eventfd itself
     Watch& w = watch(fd);
     uint32_t ev = evs[i].events;
-    if (w.accept_ud) { accept_all(fd); continue; }
+    if (w.accept_ud) {
+      accept_all(fd);
+      continue;
+    }
     if ((ev & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)) && w.recv_ud) readable_.push_back(fd);
     if ((ev & (EPOLLOUT | EPOLLERR | EPOLLHUP)) && w.send_ud) try_send(fd, w);
   }
@@ -160,7 +163,10 @@ void EpollDriver::cancel(const io_uring_sqe& sqe) {
     return;
   }
   auto it = armed_.find(sqe.addr);
-  if (it == armed_.end()) { post(sqe.user_data, -ENOENT); return; }
+  if (it == armed_.end()) {
+    post(sqe.user_data, -ENOENT);
+    return;
+  }
   int fd = it->second;
   armed_.erase(it);
   Watch& w = watch(fd);
@@ -217,8 +223,10 @@ void EpollDriver::update(int fd, Watch& w) {
   // The set may disagree with `events` when an fd number was closed (which
   // leaves the set) and reused: fall back to the other operation.
   if (epoll_ctl(epfd_, op, fd, &ev) < 0) {
-    if (op == EPOLL_CTL_ADD && errno == EEXIST) epoll_ctl(epfd_, EPOLL_CTL_MOD, fd, &ev);
-    else if (op == EPOLL_CTL_MOD && errno == ENOENT) epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev);
+    if (op == EPOLL_CTL_ADD && errno == EEXIST)
+      epoll_ctl(epfd_, EPOLL_CTL_MOD, fd, &ev);
+    else if (op == EPOLL_CTL_MOD && errno == ENOENT)
+      epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev);
   }
   w.events = want;
 }

@@ -36,12 +36,12 @@ class EpollDriver final : public IoDriver {
  private:
   // What the loop has asked of one fd.
   struct Watch {
-    uint64_t accept_ud = 0;     // multishot accept armed (listener)
-    uint64_t recv_ud = 0;       // multishot receive armed
-    uint64_t send_ud = 0;       // a send waiting for EPOLLOUT
+    uint64_t accept_ud = 0;  // multishot accept armed (listener)
+    uint64_t recv_ud = 0;    // multishot receive armed
+    uint64_t send_ud = 0;    // a send waiting for EPOLLOUT
     const uint8_t* send_ptr = nullptr;
     uint32_t send_len = 0;
-    uint32_t events = 0;        // registered with epoll (0: not in the set)
+    uint32_t events = 0;  // registered with epoll (0: not in the set)
   };
   // The entry of `fd`, grown on demand: a reference is good until the next watch() of a higher fd.
   Watch& watch(int fd);
@@ -58,9 +58,9 @@ class EpollDriver final : public IoDriver {
   std::vector<io_uring_sqe> sqes_;
   size_t queued_ = 0;
   std::deque<io_uring_cqe> done_;
-  std::vector<Watch> watches_;                // by fd
-  std::unordered_map<uint64_t, int> armed_;   // armed accept/receive user_data → fd
-  std::vector<int> readable_;                 // fds to receive from, at pop time
+  std::vector<Watch> watches_;               // by fd
+  std::unordered_map<uint64_t, int> armed_;  // armed accept/receive user_data → fd
+  std::vector<int> readable_;                // fds to receive from, at pop time
   size_t readable_at_ = 0;
   std::vector<uint8_t> buf_;
 };

@@ -19,7 +19,8 @@ inline void begin_record(int32_t* e, Ev type, uint32_t conn) {
 
 // ---- TCP and HTTP ----------------------------------------------------------
 
-inline void write_open(int32_t* e, uint32_t conn, uint32_t listener, uint32_t address_off, uint32_t address_len, int port, int family) {
+inline void write_open(int32_t* e, uint32_t conn, uint32_t listener, uint32_t address_off, uint32_t address_len,
+                       int port, int family) {
   begin_record(e, EV_OPEN, conn);
   e[OPEN_LISTENER] = (int32_t)listener;
   e[OPEN_ADDRESS_OFF] = (int32_t)address_off;
@@ -35,7 +36,9 @@ inline void write_span(int32_t* e, Ev type, uint32_t conn, uint32_t off, uint32_
   e[DATA_LEN] = (int32_t)len;
 }
 
-inline void write_data(int32_t* e, uint32_t conn, uint32_t off, uint32_t len) { write_span(e, EV_DATA, conn, off, len); }
+inline void write_data(int32_t* e, uint32_t conn, uint32_t off, uint32_t len) {
+  write_span(e, EV_DATA, conn, off, len);
+}
 
 inline void write_end(int32_t* e, uint32_t conn) { begin_record(e, EV_END, conn); }
 inline void write_drain(int32_t* e, uint32_t conn) { begin_record(e, EV_DRAIN, conn); }
@@ -49,7 +52,8 @@ inline void write_close(int32_t* e, uint32_t conn, int error) {
 
 // The head's bytes were copied to eventData at `head_off`; its fields are
 // `fields` records from `first_field` on (write_field).
-inline void write_request(int32_t* e, uint32_t conn, uint32_t head_off, uint32_t first_field, const http::RequestHead& h) {
+inline void write_request(int32_t* e, uint32_t conn, uint32_t head_off, uint32_t first_field,
+                          const http::RequestHead& h) {
   begin_record(e, EV_REQUEST, conn);
   e[REQ_METHOD_OFF] = (int32_t)(head_off + h.method_off);
   e[REQ_METHOD_LEN] = (int32_t)h.method_len;
@@ -59,7 +63,8 @@ inline void write_request(int32_t* e, uint32_t conn, uint32_t head_off, uint32_t
   e[REQ_FIELD_COUNT] = (int32_t)h.field_count;
   bool has_body = h.chunked || h.content_length > 0;
   e[REQ_FLAGS] = (h.keep_alive ? HF_KEEP_ALIVE : 0) | (h.chunked ? HF_CHUNKED : 0) | (has_body ? HF_HAS_BODY : 0) |
-                 (h.expect_continue ? HF_EXPECT_CONTINUE : 0) | (h.version_minor == 0 ? HF_HTTP10 : 0) | (h.upgrade ? HF_UPGRADE : 0);
+                 (h.expect_continue ? HF_EXPECT_CONTINUE : 0) | (h.version_minor == 0 ? HF_HTTP10 : 0) |
+                 (h.upgrade ? HF_UPGRADE : 0);
   int64_t cl = h.content_length;
   e[REQ_CONTENT_LENGTH_LO] = (int32_t)(uint32_t)((uint64_t)cl & 0xffffffffu);
   e[REQ_CONTENT_LENGTH_HI] = cl < 0 ? -1 : (int32_t)((uint64_t)cl >> 32);
@@ -72,7 +77,9 @@ inline void write_field(int32_t* f, uint32_t head_off, const http::Field& field)
   f[FW_VALUE_LEN] = (int32_t)field.value_len;
 }
 
-inline void write_body(int32_t* e, uint32_t conn, uint32_t off, uint32_t len) { write_span(e, EV_BODY, conn, off, len); }
+inline void write_body(int32_t* e, uint32_t conn, uint32_t off, uint32_t len) {
+  write_span(e, EV_BODY, conn, off, len);
+}
 
 inline void write_body_end(int32_t* e, uint32_t conn) { begin_record(e, EV_BODY_END, conn); }
 
@@ -94,12 +101,12 @@ struct OutRecord {
   int32_t op;          // OutOp, without kOpFlagResponseDone
   bool response_done;  // a WRITE that also ends the response
   uint32_t conn;
-  uint32_t off, len;   // WRITE: the bytes in outData
+  uint32_t off, len;  // WRITE: the bytes in outData
 };
 
 inline OutRecord read_out(const int32_t* r) {
-  return {r[OW_OP] & ~kOpFlagResponseDone, (r[OW_OP] & kOpFlagResponseDone) != 0, (uint32_t)r[OW_CONN], (uint32_t)r[OW_OFF],
-          (uint32_t)r[OW_LEN]};
+  return {r[OW_OP] & ~kOpFlagResponseDone, (r[OW_OP] & kOpFlagResponseDone) != 0, (uint32_t)r[OW_CONN],
+          (uint32_t)r[OW_OFF], (uint32_t)r[OW_LEN]};
 }
 
 }  // namespace ringside

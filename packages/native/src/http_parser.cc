@@ -19,7 +19,7 @@ using detail::kVchar;
 
 constexpr uint32_t kMaxLeadingEmptyLines = 8;
 constexpr uint32_t kMaxContentLengthDigits = 15;  // 10^15 - 1 < 2^53: exact as a JS number
-constexpr uint64_t kHugeLength = ~uint64_t{0};     // stands for any value of 16+ significant digits
+constexpr uint64_t kHugeLength = ~uint64_t{0};    // stands for any value of 16+ significant digits
 
 // ---- SWAR helpers (8 bytes per step) -------------------------------------
 constexpr uint64_t kOnes = 0x0101010101010101ULL;
@@ -130,7 +130,10 @@ inline void parse_transfer_encoding(const uint8_t* buf, size_t i, size_t end, Fr
   for (;;) {
     size_t t0 = i;
     i = scan_token(buf, i, end);
-    if (i == t0) { f.te_bad = true; return; }  // empty element, parameter, junk
+    if (i == t0) {
+      f.te_bad = true;
+      return;
+    }  // empty element, parameter, junk
     if (ieq_lit(buf + t0, i - t0, "chunked")) {
       ++f.te_chunked;
       f.te_last_chunked = true;
@@ -140,7 +143,10 @@ inline void parse_transfer_encoding(const uint8_t* buf, size_t i, size_t end, Fr
     }
     i = skip_ows(buf, i, end);
     if (i == end) return;
-    if (buf[i] != ',') { f.te_bad = true; return; }
+    if (buf[i] != ',') {
+      f.te_bad = true;
+      return;
+    }
     i = skip_ows(buf, i + 1, end);
   }
 }
@@ -154,9 +160,12 @@ inline bool parse_connection(const uint8_t* buf, size_t i, size_t end, Framing& 
     i = scan_token(buf, i, end);
     size_t n = i - t0;
     if (n == 0) return false;
-    if (ieq_lit(buf + t0, n, "close")) f.conn_close = true;
-    else if (ieq_lit(buf + t0, n, "keep-alive")) f.conn_keep_alive = true;
-    else if (ieq_lit(buf + t0, n, "upgrade")) f.conn_upgrade = true;
+    if (ieq_lit(buf + t0, n, "close"))
+      f.conn_close = true;
+    else if (ieq_lit(buf + t0, n, "keep-alive"))
+      f.conn_keep_alive = true;
+    else if (ieq_lit(buf + t0, n, "upgrade"))
+      f.conn_upgrade = true;
     i = skip_ows(buf, i, end);
     if (i < end && buf[i] != ',') return false;
   }
@@ -188,9 +197,12 @@ inline bool valid_target(const uint8_t* m, size_t mlen, const uint8_t* t, size_t
   if (tlen == 1 && t[0] == '*') return mlen == 7 && std::memcmp(m, "OPTIONS", 7) == 0;
   // absolute-form, http(s) only, non-empty authority
   size_t skip;
-  if (tlen > 7 && ieq(t, "http://", 7)) skip = 7;
-  else if (tlen > 8 && ieq(t, "https://", 8)) skip = 8;
-  else return false;
+  if (tlen > 7 && ieq(t, "http://", 7))
+    skip = 7;
+  else if (tlen > 8 && ieq(t, "https://", 8))
+    skip = 8;
+  else
+    return false;
   uint8_t c = t[skip];
   return c != '/' && c != '?' && c != '#' && c != '@';
 }
@@ -203,7 +215,8 @@ static ParseError parse_head(const uint8_t* buf, size_t len, const Limits& limit
 
 ParseError parse_request_head(const uint8_t* buf, size_t len, const Limits& limits, RequestHead& out, Field* fields) {
   // No complete head within the first max_head_bytes bytes.
-  return parse_head(buf, len, limits, out, fields, len >= limits.max_head_bytes ? ParseError::HeadTooLarge : ParseError::BadRequest);
+  return parse_head(buf, len, limits, out, fields,
+                    len >= limits.max_head_bytes ? ParseError::HeadTooLarge : ParseError::BadRequest);
 }
 
 ParseError check_partial_head(const uint8_t* buf, size_t len, size_t from, const Limits& limits, Field* fields) {
@@ -338,8 +351,7 @@ static ParseError parse_head(const uint8_t* buf, size_t len, const Limits& limit
       case 17:
         if (ieq(name, "transfer-encoding", 17)) parse_transfer_encoding(buf, vs, ve, f);
         break;
-      default:
-        break;
+      default: break;
     }
   }
 
@@ -366,9 +378,7 @@ static ParseError parse_head(const uint8_t* buf, size_t len, const Limits& limit
   return ParseError::None;
 }
 
-void ChunkedDecoder::reset(uint64_t max_body_bytes) {
-  *this = ChunkedDecoder(max_body_bytes);
-}
+void ChunkedDecoder::reset(uint64_t max_body_bytes) { *this = ChunkedDecoder(max_body_bytes); }
 
 // ---- precomputed responses ------------------------------------------------
 // Built at compile time: the Content-Length is computed from the body, and a
@@ -441,7 +451,8 @@ constexpr ErrorInfo kErrors[] = {
     {431, make_response(431, "Request Header Fields Too Large", "RS_ERR_HTTP_HEADERS_TOO_LARGE",
                         "Request has more header fields than the limit")},
     /* BodyTooLarge */
-    {413, make_response(413, "Payload Too Large", "RS_ERR_HTTP_BODY_TOO_LARGE", "Request body is larger than the limit")},
+    {413,
+     make_response(413, "Payload Too Large", "RS_ERR_HTTP_BODY_TOO_LARGE", "Request body is larger than the limit")},
     /* Smuggling */
     {400, make_response(400, "Bad Request", "RS_ERR_HTTP_SMUGGLING",
                         "Ambiguous message framing (Content-Length/Transfer-Encoding)")},

@@ -19,15 +19,15 @@ struct Limits {
 // Why a request was refused. Each maps to one precomputed response.
 enum class ParseError : uint8_t {
   None = 0,
-  BadRequest,          // malformed request line or field → 400
-  BadVersion,          // HTTP/2.0, HTTP/3 … → 505
-  UriTooLong,          // → 414
-  HeadTooLarge,        // → 431
-  TooManyHeaders,      // → 431
-  BodyTooLarge,        // Content-Length over the limit → 413
-  Smuggling,           // CL + TE, differing CLs, TE not ending in chunked … → 400
-  BadChunk,            // invalid chunk size / framing → 400
-  NotImplemented,      // unknown transfer coding → 501
+  BadRequest,      // malformed request line or field → 400
+  BadVersion,      // HTTP/2.0, HTTP/3 … → 505
+  UriTooLong,      // → 414
+  HeadTooLarge,    // → 431
+  TooManyHeaders,  // → 431
+  BodyTooLarge,    // Content-Length over the limit → 413
+  Smuggling,       // CL + TE, differing CLs, TE not ending in chunked … → 400
+  BadChunk,        // invalid chunk size / framing → 400
+  NotImplemented,  // unknown transfer coding → 501
   Count
 };
 
@@ -111,9 +111,9 @@ ParseError check_partial_head(const uint8_t* buf, size_t len, size_t from, const
 class ChunkedDecoder {
  public:
   struct Result {
-    size_t consumed;      // input bytes used (the rest belongs to the next request)
-    bool done;            // last-chunk and trailers complete
-    ParseError error;     // None, BadChunk, or BodyTooLarge
+    size_t consumed;   // input bytes used (the rest belongs to the next request)
+    bool done;         // last-chunk and trailers complete
+    ParseError error;  // None, BadChunk, or BodyTooLarge
   };
   explicit ChunkedDecoder(uint64_t max_body_bytes = 1 << 20) : max_body_(max_body_bytes) {}
   void reset(uint64_t max_body_bytes);
@@ -128,19 +128,31 @@ class ChunkedDecoder {
 
  private:
   // implementation state, see http_parser.cc
-  enum class State : uint8_t { Size, SizeExt, SizeLf, Data, DataCr, DataLf, Trailer, TrailerLf, TrailerLine, TrailerLineLf, Done };
+  enum class State : uint8_t {
+    Size,
+    SizeExt,
+    SizeLf,
+    Data,
+    DataCr,
+    DataLf,
+    Trailer,
+    TrailerLf,
+    TrailerLine,
+    TrailerLineLf,
+    Done
+  };
   State state_ = State::Size;
   uint64_t remaining_ = 0;  // bytes left in the current chunk
   uint64_t total_ = 0;      // body bytes so far
   uint64_t max_body_;
   uint32_t size_digits_ = 0;
-  uint32_t line_bytes_ = 0; // bytes of the current size line / of the trailer section (bounded)
+  uint32_t line_bytes_ = 0;  // bytes of the current size line / of the trailer section (bounded)
   // chunk-ext sub-state while state_ == SizeExt (see http_parser_inl.h)
   enum class Ext : uint8_t { PreSemi, PreSemiWs, NameStart, Name, AfterName, ValStart, Token, Quoted, QuotedEscape };
   Ext ext_ = Ext::PreSemi;
   bool trailer_in_value_ = false;  // TrailerLine: past the ':'
   uint32_t trailer_fields_ = 0;
-  ParseError error_ = ParseError::None;  // sticky once set
+  ParseError error_ = ParseError::None;                // sticky once set
   static constexpr uint32_t kMaxSizeLine = 4096;       // chunk-size + extensions + CRLF
   static constexpr uint32_t kMaxTrailerBytes = 16384;  // whole trailer section incl. final CRLF
   static constexpr uint32_t kMaxTrailerFields = 64;

@@ -31,14 +31,17 @@ constexpr CharTable make_char_table() {
   for (unsigned c = 0; c < 256; ++c) {
     uint8_t f = 0;
     bool tchar = is_alpha(c) || is_digit(c);
-    for (char s : {'!', '#', '$', '%', '&', '\'', '*', '+', '-', '.', '^', '_', '`', '|', '~'}) tchar |= c == (unsigned char)s;
+    for (char s : {'!', '#', '$', '%', '&', '\'', '*', '+', '-', '.', '^', '_', '`', '|', '~'})
+      tchar |= c == (unsigned char)s;
     if (tchar) f |= kTchar;
     if (c >= 0x21 && c <= 0x7E) f |= kVchar;
     if (c == '\t' || c == ' ' || (c >= 0x21 && c <= 0x7E) || c >= 0x80) f |= kValue;
     if (is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')) f |= kHex;
-    if (c == '\t' || c == ' ' || c == 0x21 || (c >= 0x23 && c <= 0x5B) || (c >= 0x5D && c <= 0x7E) || c >= 0x80) f |= kQdtext;
+    if (c == '\t' || c == ' ' || c == 0x21 || (c >= 0x23 && c <= 0x5B) || (c >= 0x5D && c <= 0x7E) || c >= 0x80)
+      f |= kQdtext;
     bool host = is_alpha(c) || is_digit(c);
-    for (char s : {'-', '.', '_', '~', '%', '!', '$', '&', '\'', '(', ')', '*', '+', ';', '=', ':', '[', ']'}) host |= c == (unsigned char)s;
+    for (char s : {'-', '.', '_', '~', '%', '!', '$', '&', '\'', '(', ')', '*', '+', ';', '=', ':', '[', ']'})
+      host |= c == (unsigned char)s;
     if (host) f |= kHost;
     if (c == ' ' || c == '\t') f |= kOws;
     t.v[c] = f;
@@ -50,9 +53,7 @@ inline constexpr CharTable kChars = make_char_table();
 
 inline bool has(uint8_t c, uint8_t flag) { return (kChars.v[c] & flag) != 0; }
 
-constexpr uint8_t hex_value(uint8_t c) {
-  return c <= '9' ? (uint8_t)(c - '0') : (uint8_t)((c | 0x20) - 'a' + 10);
-}
+constexpr uint8_t hex_value(uint8_t c) { return c <= '9' ? (uint8_t)(c - '0') : (uint8_t)((c | 0x20) - 'a' + 10); }
 
 }  // namespace detail
 
@@ -112,8 +113,7 @@ ChunkedDecoder::Result ChunkedDecoder::feed(const uint8_t* in, size_t len, OnDat
       case State::TrailerLf:
         if (++line_bytes_ > kMaxTrailerBytes) return fail(ParseError::BadChunk);
         break;
-      default:
-        break;
+      default: break;
     }
     switch (state_) {
       case State::Size:
@@ -139,49 +139,67 @@ ChunkedDecoder::Result ChunkedDecoder::feed(const uint8_t* in, size_t len, OnDat
       case State::SizeExt: {
         const bool ows = c == ' ' || c == '\t';
         switch (ext_) {
+          case Ext::Token:
+            if (has(c, kTchar)) break;
+            [[fallthrough]];  // the token value ended: as after a quoted value
           case Ext::PreSemi:  // right after a value: ';', CR, or BWS before ';'
-            if (c == ';') ext_ = Ext::NameStart;
-            else if (c == '\r') state_ = State::SizeLf;
-            else if (ows) ext_ = Ext::PreSemiWs;
-            else return fail(ParseError::BadChunk);
+            if (c == ';')
+              ext_ = Ext::NameStart;
+            else if (c == '\r')
+              state_ = State::SizeLf;
+            else if (ows)
+              ext_ = Ext::PreSemiWs;
+            else
+              return fail(ParseError::BadChunk);
             break;
           case Ext::PreSemiWs:  // BWS must lead to ';'
-            if (c == ';') ext_ = Ext::NameStart;
-            else if (!ows) return fail(ParseError::BadChunk);
+            if (c == ';')
+              ext_ = Ext::NameStart;
+            else if (!ows)
+              return fail(ParseError::BadChunk);
             break;
           case Ext::NameStart:
-            if (has(c, kTchar)) ext_ = Ext::Name;
-            else if (!ows) return fail(ParseError::BadChunk);
+            if (has(c, kTchar))
+              ext_ = Ext::Name;
+            else if (!ows)
+              return fail(ParseError::BadChunk);
             break;
           case Ext::Name:
             if (has(c, kTchar)) break;
-            if (c == '=') ext_ = Ext::ValStart;
-            else if (c == ';') ext_ = Ext::NameStart;
-            else if (c == '\r') state_ = State::SizeLf;
-            else if (ows) ext_ = Ext::AfterName;
-            else return fail(ParseError::BadChunk);
+            if (c == '=')
+              ext_ = Ext::ValStart;
+            else if (c == ';')
+              ext_ = Ext::NameStart;
+            else if (c == '\r')
+              state_ = State::SizeLf;
+            else if (ows)
+              ext_ = Ext::AfterName;
+            else
+              return fail(ParseError::BadChunk);
             break;
           case Ext::AfterName:  // BWS after a name must lead to '=' or ';'
-            if (c == '=') ext_ = Ext::ValStart;
-            else if (c == ';') ext_ = Ext::NameStart;
-            else if (!ows) return fail(ParseError::BadChunk);
+            if (c == '=')
+              ext_ = Ext::ValStart;
+            else if (c == ';')
+              ext_ = Ext::NameStart;
+            else if (!ows)
+              return fail(ParseError::BadChunk);
             break;
           case Ext::ValStart:
-            if (has(c, kTchar)) ext_ = Ext::Token;
-            else if (c == '"') ext_ = Ext::Quoted;
-            else if (!ows) return fail(ParseError::BadChunk);
-            break;
-          case Ext::Token:
-            if (has(c, kTchar)) break;
-            if (c == ';') ext_ = Ext::NameStart;
-            else if (c == '\r') state_ = State::SizeLf;
-            else if (ows) ext_ = Ext::PreSemiWs;
-            else return fail(ParseError::BadChunk);
+            if (has(c, kTchar))
+              ext_ = Ext::Token;
+            else if (c == '"')
+              ext_ = Ext::Quoted;
+            else if (!ows)
+              return fail(ParseError::BadChunk);
             break;
           case Ext::Quoted:
-            if (c == '"') ext_ = Ext::PreSemi;
-            else if (c == '\\') ext_ = Ext::QuotedEscape;
-            else if (!has(c, kQdtext)) return fail(ParseError::BadChunk);
+            if (c == '"')
+              ext_ = Ext::PreSemi;
+            else if (c == '\\')
+              ext_ = Ext::QuotedEscape;
+            else if (!has(c, kQdtext))
+              return fail(ParseError::BadChunk);
             break;
           case Ext::QuotedEscape:  // quoted-pair: HTAB / SP / VCHAR / obs-text
             if (!has(c, kValue)) return fail(ParseError::BadChunk);
@@ -235,8 +253,10 @@ ChunkedDecoder::Result ChunkedDecoder::feed(const uint8_t* in, size_t len, OnDat
 
       case State::TrailerLine:
         if (!trailer_in_value_) {
-          if (c == ':') trailer_in_value_ = true;
-          else if (!has(c, kTchar)) return fail(ParseError::BadChunk);
+          if (c == ':')
+            trailer_in_value_ = true;
+          else if (!has(c, kTchar))
+            return fail(ParseError::BadChunk);
         } else if (c == '\r') {
           state_ = State::TrailerLineLf;
         } else if (!has(c, kValue)) {
@@ -250,8 +270,7 @@ ChunkedDecoder::Result ChunkedDecoder::feed(const uint8_t* in, size_t len, OnDat
         break;
 
       case State::Data:
-      case State::Done:
-        break;  // unreachable: Data handled above, Done returned
+      case State::Done: break;  // unreachable: Data handled above, Done returned
     }
     ++i;
   }

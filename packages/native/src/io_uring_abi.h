@@ -21,8 +21,8 @@
 // ---- submission queue entry (64 bytes; only the fields we use are named)
 struct io_uring_sqe {
   uint8_t opcode;
-  uint8_t flags;        // IOSQE_*
-  uint16_t ioprio;      // accept/recv: multishot flags
+  uint8_t flags;    // IOSQE_*
+  uint16_t ioprio;  // accept/recv: multishot flags
   int32_t fd;
   uint64_t off;
   uint64_t addr;
@@ -44,13 +44,14 @@ struct io_uring_sqe {
   uint64_t pad2;
 };
 static_assert(sizeof(io_uring_sqe) == 64, "io_uring_sqe is 64 bytes");
-static_assert(offsetof(io_uring_sqe, user_data) == 32 && offsetof(io_uring_sqe, buf_group) == 40, "io_uring_sqe layout");
+static_assert(offsetof(io_uring_sqe, user_data) == 32 && offsetof(io_uring_sqe, buf_group) == 40,
+              "io_uring_sqe layout");
 
 // ---- completion queue entry (16 bytes)
 struct io_uring_cqe {
   uint64_t user_data;
   int32_t res;
-  uint32_t flags;       // IORING_CQE_F_*
+  uint32_t flags;  // IORING_CQE_F_*
 };
 static_assert(sizeof(io_uring_cqe) == 16, "io_uring_cqe is 16 bytes");
 
@@ -74,11 +75,11 @@ static_assert(sizeof(io_uring_params) == 120, "io_uring_params is 120 bytes");
 // ---- io_uring_register(2) arguments
 struct io_uring_probe_op {
   uint8_t op, resv;
-  uint16_t flags;       // IO_URING_OP_SUPPORTED
+  uint16_t flags;  // IO_URING_OP_SUPPORTED
   uint32_t resv2;
 };
 struct io_uring_probe {
-  uint8_t last_op;      // last opcode the kernel knows
+  uint8_t last_op;  // last opcode the kernel knows
   uint8_t ops_len;
   uint16_t resv;
   uint32_t resv2[3];

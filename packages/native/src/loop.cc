@@ -146,10 +146,14 @@ void Loop::turn() {
     if (!batch_.empty() || !deferred_.empty()) deliver();
     flush_out();
     if (io_->cq_overflowed()) stats_.cq_overflows++;
-    more = seen > 0 || !batch_.empty() || !deferred_.empty() || !waiting_.empty() || io_->task_work_pending() || io_->cq_overflowed();
+    more = seen > 0 || !batch_.empty() || !deferred_.empty() || !waiting_.empty() || io_->task_work_pending() ||
+           io_->cq_overflowed();
     if (!more || r < 0) break;
   }
-  if (!ready()) { in_turn_ = false; return; }
+  if (!ready()) {
+    in_turn_ = false;
+    return;
+  }
   // Unmute; work queued while muted raised the TASKRUN flag but no signal, so
   // look once more. Still busy after many rounds: let libuv run its other
   // handles, and come back at once.

@@ -26,8 +26,10 @@ namespace ringside {
 // Shrink per-connection buffers above this after use, so idle connections stay small.
 constexpr size_t kKeepCapacity = 64 * 1024;
 inline void release(std::vector<uint8_t>& v) {
-  if (v.capacity() > kKeepCapacity) std::vector<uint8_t>().swap(v);
-  else v.clear();
+  if (v.capacity() > kKeepCapacity)
+    std::vector<uint8_t>().swap(v);
+  else
+    v.clear();
 }
 
 struct LoopConfig {
@@ -43,12 +45,18 @@ struct LoopConfig {
 };
 
 struct SharedMemory {
-  int32_t* events; uint32_t event_cap;     // records
-  uint8_t* data; uint32_t data_cap;        // bytes
-  int32_t* fields; uint32_t field_cap;     // fields
-  int32_t* out; uint32_t out_cap;          // records
-  uint8_t* out_data; uint32_t out_data_cap;
-  double* queued; uint32_t queued_cap;     // per slot
+  int32_t* events;
+  uint32_t event_cap;  // records
+  uint8_t* data;
+  uint32_t data_cap;  // bytes
+  int32_t* fields;
+  uint32_t field_cap;  // fields
+  int32_t* out;
+  uint32_t out_cap;  // records
+  uint8_t* out_data;
+  uint32_t out_data_cap;
+  double* queued;
+  uint32_t queued_cap;  // per slot
 };
 
 struct HttpOptions {
@@ -170,22 +178,22 @@ class Loop {
   Deliver deliver_fn_ = nullptr;
   void* deliver_ctx_ = nullptr;
   EventBatch batch_;
-  std::vector<int32_t> deferred_;   // late_record()s raised while JS runs; kEventWords each
+  std::vector<int32_t> deferred_;  // late_record()s raised while JS runs; kEventWords each
   std::vector<Connection> conns_;
   std::vector<uint32_t> free_slots_;
   uint32_t max_slots_ = 0;
-  uint32_t high_slot_ = 0;          // slots below it may be in use (sweep bound)
+  uint32_t high_slot_ = 0;  // slots below it may be in use (sweep bound)
   std::vector<Listener> listeners_;
   unsigned live_listeners_ = 0;
-  std::vector<uint32_t> kicks_;     // connections with bytes queued and no send in flight
-  std::vector<uint32_t> waiting_;   // ids to re-arm (ENOBUFS) or re-parse after the turn
+  std::vector<uint32_t> kicks_;    // connections with bytes queued and no send in flight
+  std::vector<uint32_t> waiting_;  // ids to re-arm (ENOBUFS) or re-parse after the turn
   std::vector<http::Field> field_tmp_;
   uint32_t reserve_bytes_ = 0, reserve_events_ = 0;
   unsigned tick_ms_ = 1000;
   bool in_turn_ = false;
   int js_depth_ = 0;
   uint64_t now_ms_ = 0;
-  time_t date_second_ = 0;          // http_date_field()'s cache
+  time_t date_second_ = 0;  // http_date_field()'s cache
   char date_field_[64] = {0};
   uint32_t date_len_ = 0;
   LoopStats stats_;

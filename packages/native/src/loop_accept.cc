@@ -45,7 +45,10 @@ int Loop::listen(const ListenConfig& cfg, int& port_out, std::string& address_ou
     return -EINVAL;
   }
   int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) { why = std::string("socket: ") + strerror(errno); return -errno; }
+  if (fd < 0) {
+    why = std::string("socket: ") + strerror(errno);
+    return -errno;
+  }
   int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (cfg.reuse_port) setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
@@ -55,7 +58,8 @@ int Loop::listen(const ListenConfig& cfg, int& port_out, std::string& address_ou
   }
   if (bind(fd, (sockaddr*)&ss, len) < 0 || ::listen(fd, cfg.backlog) < 0) {
     int e = errno;
-    why = std::string(e == EADDRINUSE ? "address already in use" : strerror(e)) + " (" + cfg.host + ":" + std::to_string(cfg.port) + ")";
+    why = std::string(e == EADDRINUSE ? "address already in use" : strerror(e)) + " (" + cfg.host + ":" +
+          std::to_string(cfg.port) + ")";
     ::close(fd);
     return -e;
   }
@@ -84,7 +88,8 @@ int Loop::listen(const ListenConfig& cfg, int& port_out, std::string& address_ou
   l.http_options = cfg.http_options;
   live_listeners_++;
   if (cfg.http) {
-    if (field_tmp_.size() < cfg.http_options.limits.max_headers + 1) field_tmp_.resize(cfg.http_options.limits.max_headers + 1);
+    if (field_tmp_.size() < cfg.http_options.limits.max_headers + 1)
+      field_tmp_.resize(cfg.http_options.limits.max_headers + 1);
     // The sweep ticks often enough for the smallest timeout to be ±25%.
     const HttpOptions& o = cfg.http_options;
     for (uint32_t t : {o.headers_timeout_ms, o.request_timeout_ms, o.keep_alive_timeout_ms, o.send_timeout_ms})
@@ -100,9 +105,10 @@ int Loop::listen(const ListenConfig& cfg, int& port_out, std::string& address_ou
 bool Loop::fits_batch(const http::Limits& limits, std::string& why) {
   const uint32_t events = 4, bytes = limits.max_head_bytes + 64, fields = limits.max_headers;
   if (events > mem_.event_cap || bytes > mem_.data_cap || fields > mem_.field_cap) {
-    why = "the event batch cannot hold one request head at these limits (maxHeaderSize " + std::to_string(limits.max_head_bytes) +
-          " needs " + std::to_string(bytes) + " of " + std::to_string(mem_.data_cap) + " bytes, maxHeaders " + std::to_string(fields) +
-          " of " + std::to_string(mem_.field_cap) + " fields)";
+    why = "the event batch cannot hold one request head at these limits (maxHeaderSize " +
+          std::to_string(limits.max_head_bytes) + " needs " + std::to_string(bytes) + " of " +
+          std::to_string(mem_.data_cap) + " bytes, maxHeaders " + std::to_string(fields) + " of " +
+          std::to_string(mem_.field_cap) + " fields)";
     return false;
   }
   batch_.event_cap = std::max(batch_.event_cap, events);
@@ -143,7 +149,10 @@ void Loop::arm_accept(uint16_t lid) {
 }
 
 void Loop::on_accept(uint16_t lid, const io_uring_cqe& cqe) {
-  if (lid >= listeners_.size()) { if (cqe.res >= 0) ::close(cqe.res); return; }
+  if (lid >= listeners_.size()) {
+    if (cqe.res >= 0) ::close(cqe.res);
+    return;
+  }
   Listener& l = listeners_[lid];
   if (!(cqe.flags & IORING_CQE_F_MORE)) l.armed = false;
   if (cqe.res >= 0) {
@@ -177,8 +186,12 @@ void Loop::on_accept(uint16_t lid, const io_uring_cqe& cqe) {
         if (ss.ss_family == AF_INET6) {
           auto* a = (sockaddr_in6*)&ss;
           // Dual-stack listeners see IPv4 clients as ::ffff:a.b.c.d; report them as IPv4 like node.
-          if (IN6_IS_ADDR_V4MAPPED(&a->sin6_addr)) inet_ntop(AF_INET, &a->sin6_addr.s6_addr[12], text, sizeof text);
-          else { inet_ntop(AF_INET6, &a->sin6_addr, text, sizeof text); family = 6; }
+          if (IN6_IS_ADDR_V4MAPPED(&a->sin6_addr))
+            inet_ntop(AF_INET, &a->sin6_addr.s6_addr[12], text, sizeof text);
+          else {
+            inet_ntop(AF_INET6, &a->sin6_addr, text, sizeof text);
+            family = 6;
+          }
           port = ntohs(a->sin6_port);
         } else {
           auto* a = (sockaddr_in*)&ss;

@@ -56,19 +56,32 @@ void Loop::http_input(Connection& c, const InputSpan& in) {
   uint32_t scanned = in.in_inbuf ? h.scanned : 0;
   // Why the loop below stopped: waiting for bytes is the only state in which a FIN ends the input.
   bool need_bytes = true;
-  auto park = [&] { need_bytes = false; resume_later(c); };
+  auto park = [&] {
+    need_bytes = false;
+    resume_later(c);
+  };
   // Refuse the request being parsed (one record; parked when the batch is full).
   // A refused HEAD request's answer carries no body (RFC 9110 §9.3.2).
   auto fail = [&](http::ParseError e, bool body_error) {
-    if (!batch_.room(1, 0, 0)) { park(); return; }
+    if (!batch_.room(1, 0, 0)) {
+      park();
+      return;
+    }
     need_bytes = false;
     bool head_request = !body_error && len - pos >= 5 && memcmp(buf + pos, "HEAD ", 5) == 0;
     http_fail(c, e, body_error, head_request);
   };
   while (pos < len && !h.input_closed && c.state == ConnState::Open) {
     if (h.phase == HttpConn::Phase::Head) {
-      if (h.outstanding >= kMaxOutstanding || c.paused) { need_bytes = false; break; }  // resumed by responses / resume()
-      if (c.queued() > kOutputHighWater) { h.output_blocked = true; need_bytes = false; break; }  // resumed as sends progress
+      if (h.outstanding >= kMaxOutstanding || c.paused) {
+        need_bytes = false;
+        break;
+      }  // resumed by responses / resume()
+      if (c.queued() > kOutputHighWater) {
+        h.output_blocked = true;
+        need_bytes = false;
+        break;
+      }  // resumed as sends progress
       // Empty lines before a request line are ignored (RFC 9112 §2.2), a few at most;
       // skipped here so the CRLFCRLF search below never matches them.
       while (len - pos >= 2 && buf[pos] == '\r' && buf[pos + 1] == '\n' && h.empty_lines < kMaxEmptyLines) {
@@ -77,7 +90,10 @@ void Loop::http_input(Connection& c, const InputSpan& in) {
         scanned = scanned > 2 ? scanned - 2 : 0;
       }
       if (pos >= len) break;
-      if (len - pos >= 2 && buf[pos] == '\r' && buf[pos + 1] == '\n') { fail(http::ParseError::BadRequest, false); break; }
+      if (len - pos >= 2 && buf[pos] == '\r' && buf[pos + 1] == '\n') {
+        fail(http::ParseError::BadRequest, false);
+        break;
+      }
       if (!h.head_started_ms) {
         h.head_started_ms = now_ms_;
         if (!h.request_started_ms) h.request_started_ms = now_ms_;
@@ -94,14 +110,24 @@ void Loop::http_input(Connection& c, const InputSpan& in) {
         } else {
           e = http::check_partial_head(buf + pos, len - pos, scanned, opt.limits, field_tmp_.data());
         }
-        if (e != http::ParseError::None) { fail(e, false); break; }
+        if (e != http::ParseError::None) {
+          fail(e, false);
+          break;
+        }
         scanned = (uint32_t)(len - pos);
         break;
       }
       http::RequestHead head;
-      http::ParseError e = http::parse_request_head(buf + pos, (size_t)(end - (buf + pos)), opt.limits, head, field_tmp_.data());
-      if (e != http::ParseError::None) { fail(e, false); break; }
-      if (!batch_.room(1, head.head_len, head.field_count)) { park(); break; }
+      http::ParseError e =
+          http::parse_request_head(buf + pos, (size_t)(end - (buf + pos)), opt.limits, head, field_tmp_.data());
+      if (e != http::ParseError::None) {
+        fail(e, false);
+        break;
+      }
+      if (!batch_.room(1, head.head_len, head.field_count)) {
+        park();
+        break;
+      }
       emit_request(c, buf + pos, head);
       pos += head.head_len;
       scanned = 0;
@@ -122,7 +148,10 @@ void Loop::http_input(Connection& c, const InputSpan& in) {
       }
     } else if (h.phase == HttpConn::Phase::BodyLength) {
       // BODY and BODY_END: two records, and body bytes up to the data room.
-      if (!h.discard_body && !batch_.room(2, 1, 0)) { park(); break; }
+      if (!h.discard_body && !batch_.room(2, 1, 0)) {
+        park();
+        break;
+      }
       size_t take = (size_t)std::min<uint64_t>(len - pos, h.body_remaining);
       if (!h.discard_body) {
         take = std::min<size_t>(take, batch_.data_room());
@@ -140,7 +169,10 @@ void Loop::http_input(Connection& c, const InputSpan& in) {
       // The data of every chunk in this input goes into one BODY record (body
       // bytes never outnumber the input bytes that carry them, so the input
       // offered is capped at the data room); BODY_END or an error is the second record.
-      if (!batch_.room(2, h.discard_body ? 0 : 1, 0)) { park(); break; }
+      if (!batch_.room(2, h.discard_body ? 0 : 1, 0)) {
+        park();
+        break;
+      }
       size_t offer = h.discard_body ? len - pos : std::min<size_t>(len - pos, batch_.data_room());
       uint32_t body_off = batch_.data_used, body_len = 0;
       auto r = h.chunked.feed(buf + pos, offer, [&](const uint8_t* d, size_t dn) {
@@ -148,11 +180,12 @@ void Loop::http_input(Connection& c, const InputSpan& in) {
         batch_.copy(d, (uint32_t)dn);
         body_len += (uint32_t)dn;
       });
-      if (body_len) {
-        write_body(batch_.next_event(), id, body_off, body_len);
-      }
+      if (body_len) { write_body(batch_.next_event(), id, body_off, body_len); }
       pos += r.consumed;
-      if (r.error != http::ParseError::None) { fail(r.error, true); break; }
+      if (r.error != http::ParseError::None) {
+        fail(r.error, true);
+        break;
+      }
       if (r.done) {
         if (!h.discard_body) write_body_end(batch_.next_event(), id);
         h.phase = HttpConn::Phase::Head;
@@ -178,7 +211,10 @@ void Loop::http_eof(Connection& c) {
   HttpConn& h = *c.http;
   bool in_body = h.phase != HttpConn::Phase::Head;
   if (in_body || !c.inbuf.empty()) {
-    if (!batch_.room(1, 0, 0)) { resume_later(c); return; }
+    if (!batch_.room(1, 0, 0)) {
+      resume_later(c);
+      return;
+    }
     http_fail(c, http::ParseError::BadRequest, in_body);
     return;
   }
@@ -220,11 +256,12 @@ std::string_view Loop::http_date_field() {
   time_t now = time(nullptr);
   if (now != date_second_) {
     static const char* const days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-    static const char* const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    static const char* const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                         "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
     struct tm t;
     gmtime_r(&now, &t);
-    int n = snprintf(date_field_, sizeof date_field_, "Date: %s, %02d %s %04d %02d:%02d:%02d GMT\r\n", days[t.tm_wday], t.tm_mday,
-                     months[t.tm_mon], t.tm_year + 1900, t.tm_hour, t.tm_min, t.tm_sec);
+    int n = snprintf(date_field_, sizeof date_field_, "Date: %s, %02d %s %04d %02d:%02d:%02d GMT\r\n", days[t.tm_wday],
+                     t.tm_mday, months[t.tm_mon], t.tm_year + 1900, t.tm_hour, t.tm_min, t.tm_sec);
     date_len_ = n > 0 ? (uint32_t)std::min<int>(n, sizeof date_field_ - 1) : 0;
     date_second_ = now;
   }
@@ -284,14 +321,16 @@ void Loop::http_timeouts(Connection& c, uint64_t now) {
       answer_408(TO_HEADERS);
     } else if (h.request_started_ms && opt.request_timeout_ms && now - h.request_started_ms >= opt.request_timeout_ms) {
       answer_408(TO_REQUEST);
-    } else if (!h.head_started_ms && c.inbuf.empty() && h.phase == HttpConn::Phase::Head && now - h.idle_since_ms >= opt.keep_alive_timeout_ms) {
+    } else if (!h.head_started_ms && c.inbuf.empty() && h.phase == HttpConn::Phase::Head &&
+               now - h.idle_since_ms >= opt.keep_alive_timeout_ms) {
       // keep_alive_timeout_ms 0: JS sends Connection: close on every response, so idle never lasts.
       if (opt.keep_alive_timeout_ms) {
         write_timeout(late_record(), id_of(c), TO_IDLE);
         begin_close(c, 0);
       }
     }
-  } else if (opt.request_timeout_ms && h.request_started_ms && now - h.request_started_ms >= opt.request_timeout_ms && !h.timeout_reported) {
+  } else if (opt.request_timeout_ms && h.request_started_ms && now - h.request_started_ms >= opt.request_timeout_ms &&
+             !h.timeout_reported) {
     // A handler is still working: JS answers 408 if it has not started the response, else closes.
     h.timeout_reported = true;
     write_timeout(late_record(), id_of(c), TO_REQUEST);

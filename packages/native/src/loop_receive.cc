@@ -26,7 +26,10 @@ void Loop::on_recv(uint32_t id, const io_uring_cqe& cqe) {
   Connection* c = lookup(id);
   bool has_buf = cqe.flags & IORING_CQE_F_BUFFER;
   uint16_t bid = (uint16_t)(cqe.flags >> IORING_CQE_BUFFER_SHIFT);
-  if (!c) { if (has_buf) io_->recycle(bid); return; }
+  if (!c) {
+    if (has_buf) io_->recycle(bid);
+    return;
+  }
   if (!(cqe.flags & IORING_CQE_F_MORE)) c->recv_armed = false;
   if (cqe.res > 0) {
     stats_.bytes_read += (uint64_t)cqe.res;
@@ -36,8 +39,10 @@ void Loop::on_recv(uint32_t id, const io_uring_cqe& cqe) {
   } else if (cqe.res == 0) {
     c->peer_eof = true;
     // Input received before the FIN is still delivered first (input() reports the end after it).
-    if (c->state == ConnState::Open && c->linger_until_ms) begin_close(*c, 0);
-    else if (c->state == ConnState::Open) input(*c, nullptr, 0);
+    if (c->state == ConnState::Open && c->linger_until_ms)
+      begin_close(*c, 0);
+    else if (c->state == ConnState::Open)
+      input(*c, nullptr, 0);
   } else if (cqe.res == -ENOBUFS) {
     // Back-pressure, not an error: buffers come back this turn; re-arm then.
     stats_.enobufs++;
@@ -46,7 +51,10 @@ void Loop::on_recv(uint32_t id, const io_uring_cqe& cqe) {
   } else if (cqe.res != -ECANCELED) {
     if (c->state == ConnState::Open) begin_close(*c, cqe.res);
   }
-  if (c->state == ConnState::Closing) { maybe_finish_close(*c); return; }
+  if (c->state == ConnState::Closing) {
+    maybe_finish_close(*c);
+    return;
+  }
   if (c->wants_recv()) arm_recv(*c);
 }
 
@@ -81,8 +89,10 @@ void Loop::input(Connection& c, const uint8_t* p, size_t n) {
     in.data = c.inbuf.data();
     in.len = c.inbuf.size();
   }
-  if (c.http) http_input(c, in);
-  else tcp_input(c, in);
+  if (c.http)
+    http_input(c, in);
+  else
+    tcp_input(c, in);
 }
 
 // Parse (or deliver) the rest of this connection's input in a later batch.
@@ -125,9 +135,15 @@ void Loop::tcp_input(Connection& c, const InputSpan& in) {
     pos += take;
   }
   keep_input(c, in, pos, 2 * (size_t)cfg_.buffer_size);
-  if (!c.inbuf.empty()) { if (!c.paused) resume_later(c); return; }
+  if (!c.inbuf.empty()) {
+    if (!c.paused) resume_later(c);
+    return;
+  }
   if (c.peer_eof && !c.eof_reported) {
-    if (!batch_.room(1, 0, 0)) { resume_later(c); return; }
+    if (!batch_.room(1, 0, 0)) {
+      resume_later(c);
+      return;
+    }
     c.eof_reported = true;
     write_end(batch_.next_event(), id);
     if (c.write_shut) begin_close(c, 0);

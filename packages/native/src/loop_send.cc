@@ -96,7 +96,10 @@ void Loop::after_queue_empty(Connection& c) {
     // Lingering close: send FIN, then read and drop until the peer closes
     // (or the linger time ends), so unread input never turns into an RST that
     // destroys the answer (a 400 or a Connection: close response) in flight.
-    if (c.peer_eof || c.write_shut) { begin_close(c, 0); return; }
+    if (c.peer_eof || c.write_shut) {
+      begin_close(c, 0);
+      return;
+    }
     c.write_shut = true;
     c.linger_until_ms = (now_ms_ ? now_ms_ : monotonic_ms()) + kLingerMs;
     ::shutdown(c.fd, SHUT_WR);
@@ -159,8 +162,12 @@ void Loop::flush_out() {
       case OP_DESTROY: begin_close(*c, 0); break;
       case OP_PAUSE: pause_recv(*c); break;
       case OP_RESUME: resume_recv(*c); break;
-      case OP_RESPONSE_DONE: if (c->http) http_response_done(*c); break;
-      case OP_DISCARD_BODY: if (c->http) c->http->discard_body = true; break;
+      case OP_RESPONSE_DONE:
+        if (c->http) http_response_done(*c);
+        break;
+      case OP_DISCARD_BODY:
+        if (c->http) c->http->discard_body = true;
+        break;
     }
   }
 }

@@ -11,11 +11,15 @@
 
 namespace ringside {
 
-static int sys_setup(unsigned entries, io_uring_params* p) { return (int)syscall(RINGSIDE_NR_io_uring_setup, entries, p); }
+static int sys_setup(unsigned entries, io_uring_params* p) {
+  return (int)syscall(RINGSIDE_NR_io_uring_setup, entries, p);
+}
 static int sys_enter(int fd, unsigned submit, unsigned min, unsigned flags) {
   return (int)syscall(RINGSIDE_NR_io_uring_enter, fd, submit, min, flags, nullptr, 0);
 }
-static int sys_register(int fd, unsigned op, void* arg, unsigned nr) { return (int)syscall(RINGSIDE_NR_io_uring_register, fd, op, arg, nr); }
+static int sys_register(int fd, unsigned op, void* arg, unsigned nr) {
+  return (int)syscall(RINGSIDE_NR_io_uring_register, fd, op, arg, nr);
+}
 
 int Ring::try_setup(unsigned sq_entries, unsigned cq_entries, unsigned flags) {
   io_uring_params p;
@@ -28,7 +32,10 @@ int Ring::try_setup(unsigned sq_entries, unsigned cq_entries, unsigned flags) {
   flags_ = p.flags;
   features_ = p.features;
   int r = map_rings(p);
-  if (r < 0) { destroy(); return r; }
+  if (r < 0) {
+    destroy();
+    return r;
+  }
   return 0;
 }
 
@@ -44,7 +51,8 @@ int Ring::init(unsigned sq_entries, unsigned cq_entries, std::string& why) {
   //   and an overflowing CQ costs a slow path; we drain it every turn.
   const unsigned base = IORING_SETUP_SUBMIT_ALL;
   const unsigned tries[] = {
-      base | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG | IORING_SETUP_NO_SQARRAY,
+      base | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG |
+          IORING_SETUP_NO_SQARRAY,
       base | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG,
       base | IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG,  // kernels before 6.1
       0,
@@ -80,7 +88,10 @@ int Ring::map_rings(const io_uring_params& p) {
   if (!(p.features & IORING_FEAT_SINGLE_MMAP)) return -ENOSYS;  // 5.4 and older: too old anyway
   ring_len_ = sq_len > cq_len ? sq_len : cq_len;
   ring_ptr_ = mmap(nullptr, ring_len_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd_, IORING_OFF_SQ_RING);
-  if (ring_ptr_ == MAP_FAILED) { ring_ptr_ = nullptr; return -errno; }
+  if (ring_ptr_ == MAP_FAILED) {
+    ring_ptr_ = nullptr;
+    return -errno;
+  }
   sqes_len_ = p.sq_entries * sizeof(io_uring_sqe);
   void* sqes = mmap(nullptr, sqes_len_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd_, IORING_OFF_SQES);
   if (sqes == MAP_FAILED) return -errno;
@@ -143,7 +154,9 @@ int Ring::enter(bool getevents) {
 }
 
 int Ring::register_eventfd(int efd) { return sys_register(fd_, IORING_REGISTER_EVENTFD, &efd, 1) < 0 ? -errno : 0; }
-int Ring::register_raw(unsigned opcode, void* arg, unsigned nr) { return sys_register(fd_, opcode, arg, nr) < 0 ? -errno : 0; }
+int Ring::register_raw(unsigned opcode, void* arg, unsigned nr) {
+  return sys_register(fd_, opcode, arg, nr) < 0 ? -errno : 0;
+}
 
 static int read_io_uring_disabled() {
   FILE* f = fopen("/proc/sys/kernel/io_uring_disabled", "r");
@@ -164,12 +177,18 @@ ProbeInfo probe_io_uring() {
   int r = ring.init(8, 64, why);
   if (r < 0) {
     info.err = -r;
-    if (r == -ENOSYS) info.reason = "kernel too old: io_uring_setup is not implemented (ENOSYS); Linux 6.0+ is needed";
+    if (r == -ENOSYS)
+      info.reason = "kernel too old: io_uring_setup is not implemented (ENOSYS); Linux 6.0+ is needed";
     else if (r == -EPERM && info.io_uring_disabled > 0)
-      info.reason = "io_uring is disabled by sysctl kernel.io_uring_disabled=" + std::to_string(info.io_uring_disabled) + " (EPERM)";
+      info.reason =
+          "io_uring is disabled by sysctl kernel.io_uring_disabled=" + std::to_string(info.io_uring_disabled) +
+          " (EPERM)";
     else if (r == -EPERM)
-      info.reason = "io_uring_setup blocked by seccomp or a security policy (EPERM) — e.g. Docker >= 25's default profile; run with a profile that allows io_uring";
-    else info.reason = why;
+      info.reason =
+          "io_uring_setup blocked by seccomp or a security policy (EPERM) — e.g. Docker >= 25's default profile; run "
+          "with a profile that allows io_uring";
+    else
+      info.reason = why;
     return info;
   }
   info.setup_flags = ring.setup_flags();
@@ -209,7 +228,8 @@ ProbeInfo probe_io_uring() {
     }
   }
   if (!info.multishot_accept || !info.multishot_recv || !info.buffer_ring || !info.op_send) {
-    info.reason = "kernel too old: multishot accept/recv and provided buffer rings are needed (Linux 6.0+), kernel " + info.kernel;
+    info.reason = "kernel too old: multishot accept/recv and provided buffer rings are needed (Linux 6.0+), kernel " +
+                  info.kernel;
     info.err = ENOSYS;
     return info;
   }

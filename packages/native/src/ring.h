@@ -66,13 +66,13 @@ class Ring {
   int map_rings(const io_uring_params& p);
 
   int fd_ = -1;
-  int enter_fd_ = -1;         // registered ring index when registered_ring()
+  int enter_fd_ = -1;  // registered ring index when registered_ring()
   unsigned enter_flags_ = 0;
   unsigned flags_ = 0, features_ = 0;
   unsigned sq_entries_ = 0, cq_entries_ = 0;
   unsigned *sq_head_ = nullptr, *sq_tail_ = nullptr, *sq_flags_ = nullptr, sq_mask_ = 0;
   unsigned *cq_head_ = nullptr, *cq_tail_ = nullptr, *cq_flags_ = nullptr, cq_mask_ = 0;
-  unsigned sqe_tail_ = 0;     // our local tail; published on enter()
+  unsigned sqe_tail_ = 0;  // our local tail; published on enter()
   io_uring_sqe* sqes_ = nullptr;
   io_uring_cqe* cqes_ = nullptr;
   void* ring_ptr_ = nullptr;

@@ -26,14 +26,23 @@ function skipReason(): string | null {
 const skip = skipReason();
 if (skip) console.warn(`\n*** SKIPPING the io_uring ABI comparison: ${skip}\n`);
 const workDir = skip ? '' : mkdtempSync(join(tmpdir(), 'ringside-abi-'));
-afterAll(() => { if (workDir) rmSync(workDir, { recursive: true, force: true }); });
+afterAll(() => {
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+});
 
 /** Compile the printer (ours or the host's ABI) and return its name=value lines as a map. */
 function values(own: boolean): Map<string, string> {
   const exe = join(workDir, own ? 'own' : 'host');
-  execFileSync('g++', ['-std=c++20', '-Wall', '-Wextra', ...(own ? ['-DRINGSIDE_OWN_ABI', '-I', join(nativeDir, 'src')] : []), printer, '-o', exe], { stdio: 'pipe' });
+  execFileSync('g++', ['-std=c++20', '-Wall', '-Wextra', ...(own ? ['-DRINGSIDE_OWN_ABI', '-I', join(nativeDir, 'src')] : []), printer, '-o', exe], {
+    stdio: 'pipe',
+  });
   const out = execFileSync(exe, { encoding: 'utf8' });
-  return new Map(out.trim().split('\n').map((l) => l.split('=') as [string, string]));
+  return new Map(
+    out
+      .trim()
+      .split('\n')
+      .map((l) => l.split('=') as [string, string]),
+  );
 }
 
 describe.skipIf(!!skip)(`io_uring ABI${skip ? ` (SKIPPED: ${skip})` : ''}`, () => {
@@ -57,7 +66,9 @@ describe.skipIf(!!skip)(`io_uring ABI${skip ? ` (SKIPPED: ${skip})` : ''}`, () =
     const sources = readdirSync(join(nativeDir, 'src')).filter((f) => f.endsWith('.cc') && f !== 'addon.cc');
     expect(sources).toContain('ring.cc');
     for (const file of sources) {
-      execFileSync('g++', ['-std=c++20', '-fsyntax-only', '-I', join(workDir, 'poison'), '-I', join(nativeDir, 'src'), join(nativeDir, 'src', file)], { stdio: 'pipe' });
+      execFileSync('g++', ['-std=c++20', '-fsyntax-only', '-I', join(workDir, 'poison'), '-I', join(nativeDir, 'src'), join(nativeDir, 'src', file)], {
+        stdio: 'pipe',
+      });
     }
   });
 });

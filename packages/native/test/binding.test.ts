@@ -25,6 +25,8 @@ describe.skipIf(!binding)(`native binding${binding ? '' : ` (SKIPPED: ${error})`
   });
 
   it('refuses listen() before init() with a message that says what to do', () => {
-    expect(() => binding!.listen({ host: '127.0.0.1', port: 0, backlog: 16, reusePort: false, ipv6Only: false, http: null })).toThrow(/init\(\) must be called/);
+    expect(() => binding!.listen({ host: '127.0.0.1', port: 0, backlog: 16, reusePort: false, ipv6Only: false, http: null })).toThrow(
+      /init\(\) must be called/,
+    );
   });
 });

@@ -12,9 +12,30 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  CloseWord, DataWord, EVENT_WORDS, Ev, FIELD_WORDS, FieldWord, HttpErrorWord, HttpFlag, OP_FLAG_RESPONSE_DONE, OUT_HEADER_WORDS,
-  OUT_WORDS, Op, OpenWord, OutHeaderWord, OutWord, ParseError, RecordWord, RequestWord, SLOT_BITS, Timeout, TimeoutWord,
-  loadBinding, nativeStatsKeys, slotOf,
+  CloseWord,
+  DataWord,
+  EVENT_WORDS,
+  Ev,
+  FIELD_WORDS,
+  FieldWord,
+  HttpErrorWord,
+  HttpFlag,
+  OP_FLAG_RESPONSE_DONE,
+  OUT_HEADER_WORDS,
+  OUT_WORDS,
+  Op,
+  OpenWord,
+  OutHeaderWord,
+  OutWord,
+  ParseError,
+  RecordWord,
+  RequestWord,
+  SLOT_BITS,
+  Timeout,
+  TimeoutWord,
+  loadBinding,
+  nativeStatsKeys,
+  slotOf,
 } from '../lib/index.js';
 
 const srcDir = fileURLToPath(new URL('../src', import.meta.url));
@@ -54,7 +75,11 @@ const SENTINELS = new Set(['ParseError:None', 'ParseError:Count']);
 // The event record layouts: each lies after the type and connection words, inside one record.
 const EVENT_LAYOUTS = ['OpenWord', 'DataWord', 'CloseWord', 'RequestWord', 'HttpErrorWord', 'TimeoutWord'];
 
-interface Declared { group: string; name: string; scoped: boolean }
+interface Declared {
+  group: string;
+  name: string;
+  scoped: boolean;
+}
 
 /** Every enumerator and k-constant a header declares ("const" is the group of constants). */
 function declared(header: string): Declared[] {
@@ -110,101 +135,105 @@ function probeCompiler(): string | null {
 const noCompiler = probeCompiler();
 if (noCompiler) console.warn(`\n*** SKIPPING boundary constant tests: ${noCompiler}\n`);
 
-describe.skipIf(!!noCompiler)(`the batch format (src/batch.h, event_records.h, http_parser.h, stats.h) against lib/index.ts${noCompiler ? ` (SKIPPED: ${noCompiler})` : ''}`, () => {
-  const cpp = new Map<string, number>();
-  const stats: string[] = [];
-  const decls = formatDeclarations();
-  let workDir = '';
+describe.skipIf(!!noCompiler)(
+  `the batch format (src/batch.h, event_records.h, http_parser.h, stats.h) against lib/index.ts${noCompiler ? ` (SKIPPED: ${noCompiler})` : ''}`,
+  () => {
+    const cpp = new Map<string, number>();
+    const stats: string[] = [];
+    const decls = formatDeclarations();
+    let workDir = '';
 
-  beforeAll(() => {
-    workDir = mkdtempSync(join(tmpdir(), 'ringside-boundary-'));
-    const source = join(workDir, 'print.cc');
-    const exe = join(workDir, 'print');
-    writeFileSync(source, printer(decls));
-    let output: string;
-    try {
-      execFileSync('g++', ['-std=c++20', '-Wall', '-Wextra', '-I', srcDir, source, '-o', exe], { stdio: 'pipe', timeout: 60_000 });
-      output = execFileSync(exe, { stdio: 'pipe' }).toString();
-    } catch (e) {
-      const err = e as { stdout?: Buffer; stderr?: Buffer; message: string };
-      throw new Error(`building or running the constant printer failed:\n${err.stderr?.toString() || err.message}${err.stdout?.toString() ?? ''}`);
-    }
-    for (const line of output.trim().split('\n')) {
-      const stat = line.match(/^stats:(\w+)$/);
-      if (stat) { stats.push(stat[1]!); continue; }
-      const m = line.match(/^(\w+:\w+)=(-?\d+)$/);
-      if (!m) throw new Error(`constant printer wrote an unexpected line: ${JSON.stringify(line)}`);
-      cpp.set(m[1]!, Number(m[2]));
-    }
-  }, 90_000);
-  afterAll(() => {
-    if (workDir) rmSync(workDir, { recursive: true, force: true });
-  });
-
-  it('the scan finds the format and every value was printed', () => {
-    expect(decls.length, 'the header scan found nothing: has the declaration syntax changed?').toBeGreaterThan(60);
-    expect(cpp.size).toBe(decls.length);
-  });
-
-  it('every C++ enum and constant has a TS twin', () => {
-    const groups = new Set(decls.map((d) => d.group));
-    groups.delete('const');
-    expect([...groups].sort(), 'an enum was added to the format: give it a TS twin in lib/index.ts and list it in ENUMS').toEqual(Object.keys(ENUMS).sort());
-    const constants = decls.filter((d) => d.group === 'const').map((d) => d.name);
-    expect(constants.sort(), 'a constant was added to the format: give it a TS twin and list it in CONSTANTS').toEqual(Object.keys(CONSTANTS).sort());
-  });
-
-  it('record sizes, flags and the connection id layout match', () => {
-    const fromCpp = Object.fromEntries(Object.keys(CONSTANTS).map((k) => [k, cpp.get(`const:${k}`)]));
-    expect(CONSTANTS).toEqual(fromCpp);
-  });
-
-  for (const [name, { prefix, ts }] of Object.entries(ENUMS)) {
-    it(`${name} matches its TS twin`, () => {
-      const fromCpp: Record<string, number> = {};
-      for (const [key, value] of cpp) {
-        const [group, member] = key.split(':') as [string, string];
-        if (group !== name || SENTINELS.has(key)) continue;
-        expect(member.startsWith(prefix), `${key} lacks the prefix ${prefix}`).toBe(true);
-        fromCpp[member.slice(prefix.length)] = value;
+    beforeAll(() => {
+      workDir = mkdtempSync(join(tmpdir(), 'ringside-boundary-'));
+      const source = join(workDir, 'print.cc');
+      const exe = join(workDir, 'print');
+      writeFileSync(source, printer(decls));
+      let output: string;
+      try {
+        execFileSync('g++', ['-std=c++20', '-Wall', '-Wextra', '-I', srcDir, source, '-o', exe], { stdio: 'pipe', timeout: 60_000 });
+        output = execFileSync(exe, { stdio: 'pipe' }).toString();
+      } catch (e) {
+        const err = e as { stdout?: Buffer; stderr?: Buffer; message: string };
+        throw new Error(`building or running the constant printer failed:\n${err.stderr?.toString() || err.message}${err.stdout?.toString() ?? ''}`);
       }
-      expect(Object.keys(fromCpp).length, `no ${name} values printed`).toBeGreaterThan(0);
-      expect({ ...ts }).toEqual(fromCpp);
+      for (const line of output.trim().split('\n')) {
+        const stat = line.match(/^stats:(\w+)$/);
+        if (stat) {
+          stats.push(stat[1]!);
+          continue;
+        }
+        const m = line.match(/^(\w+:\w+)=(-?\d+)$/);
+        if (!m) throw new Error(`constant printer wrote an unexpected line: ${JSON.stringify(line)}`);
+        cpp.set(m[1]!, Number(m[2]));
+      }
+    }, 90_000);
+    afterAll(() => {
+      if (workDir) rmSync(workDir, { recursive: true, force: true });
     });
-  }
 
-  it('each event record layout follows the type and connection words and fits one record, words distinct', () => {
-    expect(RecordWord).toEqual({ TYPE: 0, CONN: 1 });
-    for (const name of EVENT_LAYOUTS) {
-      const words = Object.values(ENUMS[name]!.ts);
-      expect(new Set(words).size, name).toBe(words.length);
-      for (const w of words) {
-        expect(w, name).toBeGreaterThanOrEqual(2);
-        expect(w, name).toBeLessThan(EVENT_WORDS);
-      }
+    it('the scan finds the format and every value was printed', () => {
+      expect(decls.length, 'the header scan found nothing: has the declaration syntax changed?').toBeGreaterThan(60);
+      expect(cpp.size).toBe(decls.length);
+    });
+
+    it('every C++ enum and constant has a TS twin', () => {
+      const groups = new Set(decls.map((d) => d.group));
+      groups.delete('const');
+      expect([...groups].sort(), 'an enum was added to the format: give it a TS twin in lib/index.ts and list it in ENUMS').toEqual(Object.keys(ENUMS).sort());
+      const constants = decls.filter((d) => d.group === 'const').map((d) => d.name);
+      expect(constants.sort(), 'a constant was added to the format: give it a TS twin and list it in CONSTANTS').toEqual(Object.keys(CONSTANTS).sort());
+    });
+
+    it('record sizes, flags and the connection id layout match', () => {
+      const fromCpp = Object.fromEntries(Object.keys(CONSTANTS).map((k) => [k, cpp.get(`const:${k}`)]));
+      expect(CONSTANTS).toEqual(fromCpp);
+    });
+
+    for (const [name, { prefix, ts }] of Object.entries(ENUMS)) {
+      it(`${name} matches its TS twin`, () => {
+        const fromCpp: Record<string, number> = {};
+        for (const [key, value] of cpp) {
+          const [group, member] = key.split(':') as [string, string];
+          if (group !== name || SENTINELS.has(key)) continue;
+          expect(member.startsWith(prefix), `${key} lacks the prefix ${prefix}`).toBe(true);
+          fromCpp[member.slice(prefix.length)] = value;
+        }
+        expect(Object.keys(fromCpp).length, `no ${name} values printed`).toBeGreaterThan(0);
+        expect({ ...ts }).toEqual(fromCpp);
+      });
     }
-    expect(Math.max(...Object.values(RequestWord)) + 1, 'EVENT_WORDS is the longest record').toBe(EVENT_WORDS);
-    expect(Object.values(FieldWord).sort()).toEqual([...Array(FIELD_WORDS).keys()]);
-    expect(Object.values(OutWord).sort()).toEqual([...Array(OUT_WORDS).keys()]);
-    expect(Object.values(OutHeaderWord).sort()).toEqual([...Array(OUT_HEADER_WORDS).keys()]);
-  });
 
-  it('OP_FLAG_RESPONSE_DONE lies above every Op code', () => {
-    for (const code of Object.values(Op)) expect(code & OP_FLAG_RESPONSE_DONE).toBe(0);
-  });
+    it('each event record layout follows the type and connection words and fits one record, words distinct', () => {
+      expect(RecordWord).toEqual({ TYPE: 0, CONN: 1 });
+      for (const name of EVENT_LAYOUTS) {
+        const words = Object.values(ENUMS[name]!.ts);
+        expect(new Set(words).size, name).toBe(words.length);
+        for (const w of words) {
+          expect(w, name).toBeGreaterThanOrEqual(2);
+          expect(w, name).toBeLessThan(EVENT_WORDS);
+        }
+      }
+      expect(Math.max(...Object.values(RequestWord)) + 1, 'EVENT_WORDS is the longest record').toBe(EVENT_WORDS);
+      expect(Object.values(FieldWord).sort()).toEqual([...Array(FIELD_WORDS).keys()]);
+      expect(Object.values(OutWord).sort()).toEqual([...Array(OUT_WORDS).keys()]);
+      expect(Object.values(OutHeaderWord).sort()).toEqual([...Array(OUT_HEADER_WORDS).keys()]);
+    });
 
-  it('ParseError: None is 0 and never crosses; codes run 1 … Count-1', () => {
-    expect(cpp.get('ParseError:None')).toBe(0);
-    expect(Object.values(ParseError).sort((a, b) => a - b)).toEqual(
-      Array.from({ length: cpp.get('ParseError:Count')! - 1 }, (_, i) => i + 1),
-    );
-  });
+    it('OP_FLAG_RESPONSE_DONE lies above every Op code', () => {
+      for (const code of Object.values(Op)) expect(code & OP_FLAG_RESPONSE_DONE).toBe(0);
+    });
 
-  it('the counters of src/stats.h are the keys of NativeStats', () => {
-    expect(stats.length).toBeGreaterThan(0);
-    expect([...stats].sort()).toEqual([...nativeStatsKeys].sort());
-  });
-});
+    it('ParseError: None is 0 and never crosses; codes run 1 … Count-1', () => {
+      expect(cpp.get('ParseError:None')).toBe(0);
+      expect(Object.values(ParseError).sort((a, b) => a - b)).toEqual(Array.from({ length: cpp.get('ParseError:Count')! - 1 }, (_, i) => i + 1));
+    });
+
+    it('the counters of src/stats.h are the keys of NativeStats', () => {
+      expect(stats.length).toBeGreaterThan(0);
+      expect([...stats].sort()).toEqual([...nativeStatsKeys].sort());
+    });
+  },
+);
 
 const { binding, error } = loadBinding();
 if (!binding) console.warn(`\n*** SKIPPING boundary stats test: ${error}\n`);

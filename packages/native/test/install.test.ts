@@ -53,5 +53,4 @@ describe('install script', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('');
   });
-
 });

@@ -18,14 +18,21 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 const plainEnv: NodeJS.ProcessEnv = { ...process.env };
 delete plainEnv.LD_PRELOAD;
 
-interface Packed { files: string[]; manifest: Record<string, any>; bytes: number }
+interface Packed {
+  files: string[];
+  manifest: Record<string, any>;
+  bytes: number;
+}
 
 function pack(name: string): Packed {
   const dir = join(packages, name);
   const r = spawnSync('npx', ['--yes', 'pnpm@9.15.9', 'pack', '--pack-destination', out], { cwd: dir, env: plainEnv, encoding: 'utf8', timeout: 120_000 });
   if (r.status !== 0) throw new Error(`pnpm pack in ${dir} exited with ${r.status}: ${r.stderr}${r.stdout}`);
   const tarball = join(out, `ringside-${name}-0.1.0.tgz`);
-  const files = execFileSync('tar', ['tzf', tarball], { env: plainEnv, encoding: 'utf8' }).trim().split('\n').map((f) => f.replace(/^package\//, ''));
+  const files = execFileSync('tar', ['tzf', tarball], { env: plainEnv, encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .map((f) => f.replace(/^package\//, ''));
   const manifest = JSON.parse(execFileSync('tar', ['xzf', tarball, '-O', 'package/package.json'], { env: plainEnv, encoding: 'utf8' }));
   return { files, manifest, bytes: statSync(tarball).size };
 }
@@ -67,7 +74,18 @@ describe('npm packages', () => {
     expectPublishable(p);
     expect(p.manifest.dependencies ?? {}).toEqual({});
     expect(p.manifest.scripts.install).toBe('node scripts/install.cjs');
-    for (const f of ['dist/index.js', 'dist/load.js', 'dist/index.d.ts', 'scripts/install.cjs', 'scripts/build-addon.cjs', 'scripts/addon-location.cjs', 'binding.gyp', 'vendor/node-addon-api/napi.h', 'vendor/node-addon-api/napi-inl.h', 'vendor/node-addon-api/index.js']) {
+    for (const f of [
+      'dist/index.js',
+      'dist/load.js',
+      'dist/index.d.ts',
+      'scripts/install.cjs',
+      'scripts/build-addon.cjs',
+      'scripts/addon-location.cjs',
+      'binding.gyp',
+      'vendor/node-addon-api/napi.h',
+      'vendor/node-addon-api/napi-inl.h',
+      'vendor/node-addon-api/index.js',
+    ]) {
       expect(p.files).toContain(f);
     }
     const gyp = JSON.parse(readFileSync(join(packages, 'native', 'binding.gyp'), 'utf8').replace(/^\s*#.*$/gm, ''));

@@ -71,10 +71,7 @@ function sanitizers(): string[] {
 
 function build(name: string, sources: string[]): string {
   const exe = join(workDir, name);
-  const r = run('g++', [
-    '-std=c++20', '-O1', '-g', '-Wall', '-Wextra', ...sanitizers(),
-    '-I', srcDir, ...sources, join(srcDir, 'http_parser.cc'), '-o', exe,
-  ]);
+  const r = run('g++', ['-std=c++20', '-O1', '-g', '-Wall', '-Wextra', ...sanitizers(), '-I', srcDir, ...sources, join(srcDir, 'http_parser.cc'), '-o', exe]);
   expect(r.status, `building ${name} failed:\n${r.output}`).toBe(0);
   return exe;
 }
@@ -88,8 +85,19 @@ const sanitizerEnv = {
 describe.skipIf(!!skipReason)(`native HTTP parser${skipReason ? ` (SKIPPED: ${skipReason})` : ''}`, () => {
   it('http_parser.cc compiles warning-free with the addon flags', { timeout: TIMEOUT }, () => {
     const r = run('g++', [
-      '-std=c++20', '-O2', '-Wall', '-Wextra', '-Werror', '-fno-exceptions', '-fno-rtti',
-      '-I', srcDir, '-c', join(srcDir, 'http_parser.cc'), '-o', join(workDir, 'http_parser.o'),
+      '-std=c++20',
+      '-O2',
+      '-Wall',
+      '-Wextra',
+      '-Werror',
+      '-fno-exceptions',
+      '-fno-rtti',
+      '-I',
+      srcDir,
+      '-c',
+      join(srcDir, 'http_parser.cc'),
+      '-o',
+      join(workDir, 'http_parser.o'),
     ]);
     expect(r.status, r.output).toBe(0);
   });

@@ -26,7 +26,12 @@ const pkg = fileURLToPath(new URL('..', import.meta.url));
 const autoBackend = fileURLToPath(new URL('../../core/test/fixtures/auto-backend.mjs', import.meta.url));
 const coreBuilt = existsSync(fileURLToPath(new URL('../../core/dist/index.js', import.meta.url)));
 
-interface Target { dir: string; machine: string; libc: 'glibc' | 'musl'; arch: 'x64' | 'arm64' }
+interface Target {
+  dir: string;
+  machine: string;
+  libc: 'glibc' | 'musl';
+  arch: 'x64' | 'arm64';
+}
 const TARGETS: Target[] = [
   { dir: 'linux-x64', machine: 'Advanced Micro Devices X86-64', libc: 'glibc', arch: 'x64' },
   { dir: 'linux-arm64', machine: 'AArch64', libc: 'glibc', arch: 'arm64' },
@@ -42,7 +47,11 @@ function loud(skip: string | null, what: string): string | null {
   return skip;
 }
 
-interface Ran { status: number | null; stdout: string; stderr: string }
+interface Ran {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 /**
  * Run a command without blocking this worker (a cold build takes minutes, and
@@ -53,11 +62,18 @@ function run(cmd: string, args: string[], extra: NodeJS.ProcessEnv = {}, ms = 12
     const child = spawn(cmd, args, { env: env(extra), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
     const killer = setTimeout(() => child.kill('SIGKILL'), ms);
     child.once('error', reject);
-    child.once('close', (status) => { clearTimeout(killer); resolve({ status, stdout, stderr }); });
+    child.once('close', (status) => {
+      clearTimeout(killer);
+      resolve({ status, stdout, stderr });
+    });
   });
 }
 
@@ -114,7 +130,10 @@ describe.skipIf(!!hostSkip)(`prebuilds${hostSkip ? ` (SKIPPED: ${hostSkip})` : '
     for (const t of TARGETS) expect(existsSync(addon(t)), t.dir).toBe(true);
   });
 
-  const readelf = loud(spawnSync('readelf', ['--version'], { env: env() }).status === 0 ? null : 'readelf not found (binutils)', 'the ELF checks of the prebuilds');
+  const readelf = loud(
+    spawnSync('readelf', ['--version'], { env: env() }).status === 0 ? null : 'readelf not found (binutils)',
+    'the ELF checks of the prebuilds',
+  );
   describe.skipIf(!!readelf)(`ELF${readelf ? ` (SKIPPED: ${readelf})` : ''}`, () => {
     for (const t of TARGETS) {
       it(`${t.dir}: ${t.machine}, ${t.libc} only, N-API entry points exported and nothing else`, (ctx) => {
@@ -149,24 +168,27 @@ describe.skipIf(!!hostSkip)(`prebuilds${hostSkip ? ` (SKIPPED: ${hostSkip})` : '
     expect(['io_uring', 'epoll']).toContain(out.backend);
   });
 
-  it.skipIf(!coreBuilt)(`linux-arm64 loads in an arm64 Node under qemu and serves HTTP${coreBuilt ? '' : ' (SKIPPED: packages/core is not built)'}`, async (ctx) => {
-    needBuild(ctx);
-    const [qemu, root, node] = need(tools, ['qemu', 'glibcRoot', 'arm64Node'], ctx, 'the arm64 prebuild under qemu');
-    const arm64 = (args: string[]) => run(qemu!, ['-L', root!, node!, ...args], { RINGSIDE_ADDON: addon(TARGETS[1]!) }, 120_000);
-    const loaded = await arm64(['-p', 'JSON.stringify([process.arch, Object.keys(require(process.env.RINGSIDE_ADDON))])']);
-    expect(loaded.status, loaded.stderr).toBe(0);
-    expect(JSON.parse(loaded.stdout)).toEqual(['arm64', [...bindingExports]]);
-    const r = await arm64([autoBackend]);
-    expect(r.status, r.stderr).toBe(0);
-    expect(serves(r)).toMatchObject({ status: 200, body: `hello from ${serves(r).backend}` });
-  }, 300_000);
+  it.skipIf(!coreBuilt)(
+    `linux-arm64 loads in an arm64 Node under qemu and serves HTTP${coreBuilt ? '' : ' (SKIPPED: packages/core is not built)'}`,
+    async (ctx) => {
+      needBuild(ctx);
+      const [qemu, root, node] = need(tools, ['qemu', 'glibcRoot', 'arm64Node'], ctx, 'the arm64 prebuild under qemu');
+      const arm64 = (args: string[]) => run(qemu!, ['-L', root!, node!, ...args], { RINGSIDE_ADDON: addon(TARGETS[1]!) }, 120_000);
+      const loaded = await arm64(['-p', 'JSON.stringify([process.arch, Object.keys(require(process.env.RINGSIDE_ADDON))])']);
+      expect(loaded.status, loaded.stderr).toBe(0);
+      expect(JSON.parse(loaded.stdout)).toEqual(['arm64', [...bindingExports]]);
+      const r = await arm64([autoBackend]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(serves(r)).toMatchObject({ status: 200, body: `hello from ${serves(r).backend}` });
+    },
+    300_000,
+  );
 
   for (const t of TARGETS.filter((x) => x.libc === 'musl')) {
     it(`${t.dir}: musl's dynamic loader resolves every symbol but Node's`, async (ctx) => {
       needBuild(ctx);
-      const [loader, qemu] = t.arch === 'arm64'
-        ? need(tools, ['muslArm64', 'qemu'], ctx, `the ${t.dir} link check`)
-        : need(tools, ['muslX64'], ctx, `the ${t.dir} link check`);
+      const [loader, qemu] =
+        t.arch === 'arm64' ? need(tools, ['muslArm64', 'qemu'], ctx, `the ${t.dir} link check`) : need(tools, ['muslX64'], ctx, `the ${t.dir} link check`);
       // `ld-musl --list` (musl's ldd) maps the library and binds every symbol, as dlopen does.
       const r = t.arch === 'arm64' ? await run(qemu!, [loader!, '--list', addon(t)]) : await run(loader!, ['--list', addon(t)]);
       expect(r.stdout).toMatch(/libc\.so => .*-linux-musl\/libc\.so/);

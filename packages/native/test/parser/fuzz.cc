@@ -34,20 +34,23 @@ std::string g_input;  // the input under test, printed on failure
 void dump_input() {
   std::fprintf(stderr, "input (%zu bytes): \"", g_input.size());
   for (unsigned char c : g_input) {
-    if (c == '\\' || c == '"') std::fprintf(stderr, "\\%c", c);
-    else if (c >= 0x20 && c < 0x7f) std::fputc(c, stderr);
-    else std::fprintf(stderr, "\\x%02x", c);
+    if (c == '\\' || c == '"')
+      std::fprintf(stderr, "\\%c", c);
+    else if (c >= 0x20 && c < 0x7f)
+      std::fputc(c, stderr);
+    else
+      std::fprintf(stderr, "\\x%02x", c);
   }
   std::fprintf(stderr, "\"\n");
 }
 
-#define FCHECK(cond)                                                           \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
+#define FCHECK(cond)                                                                     \
+  do {                                                                                   \
+    if (!(cond)) {                                                                       \
       std::fprintf(stderr, "fuzz: check failed %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-      dump_input();                                                            \
-      std::abort();                                                            \
-    }                                                                          \
+      dump_input();                                                                      \
+      std::abort();                                                                      \
+    }                                                                                    \
   } while (0)
 
 constexpr bool is_tchar(uint8_t c) {
@@ -55,9 +58,7 @@ constexpr bool is_tchar(uint8_t c) {
          (c != 0 && std::strchr("!#$%&'*+-.^_`|~", c) != nullptr);
 }
 constexpr bool is_value_byte(uint8_t c) { return c == '\t' || c == ' ' || (c >= 0x21 && c != 0x7f); }
-constexpr bool is_hex(uint8_t c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
+constexpr bool is_hex(uint8_t c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 bool ieq(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
@@ -140,7 +141,9 @@ constexpr size_t kRefMaxTrailerFields = 64;
 
 bool ref_ext_ok(std::string_view e) {
   size_t i = 0, n = e.size();
-  auto ows = [&] { while (i < n && (e[i] == ' ' || e[i] == '\t')) ++i; };
+  auto ows = [&] {
+    while (i < n && (e[i] == ' ' || e[i] == '\t')) ++i;
+  };
   auto token = [&] {
     size_t s = i;
     while (i < n && is_tchar((uint8_t)e[i])) ++i;
@@ -162,7 +165,10 @@ bool ref_ext_ok(std::string_view e) {
         for (;;) {
           if (i >= n) return false;
           uint8_t c = (uint8_t)e[i];
-          if (c == '"') { ++i; break; }
+          if (c == '"') {
+            ++i;
+            break;
+          }
           if (c == '\\') {
             if (i + 1 >= n || !is_value_byte((uint8_t)e[i + 1])) return false;
             i += 2;
@@ -186,8 +192,15 @@ RefOutcome ref_decode(std::string_view s, uint64_t max_body) {
   const size_t n = s.size();
   size_t i = 0;
   uint64_t total = 0;
-  auto fail = [&](ParseError e) { o.status = 2; o.err = e; return o; };
-  auto unvalidated = [&] { o.status = 3; return o; };
+  auto fail = [&](ParseError e) {
+    o.status = 2;
+    o.err = e;
+    return o;
+  };
+  auto unvalidated = [&] {
+    o.status = 3;
+    return o;
+  };
   for (;;) {
     // chunk-size line
     const size_t ls = i;
@@ -208,7 +221,10 @@ RefOutcome ref_decode(std::string_view s, uint64_t max_body) {
       ++d;
     }
     if (d == 0 || !ref_ext_ok(line.substr(d))) return fail(ParseError::BadChunk);
-    if (j + 1 >= n) { o.status = 0; return o; }
+    if (j + 1 >= n) {
+      o.status = 0;
+      return o;
+    }
     if (s[j + 1] != '\n' || j + 2 - ls > kRefMaxSizeLine) return fail(ParseError::BadChunk);
     i = j + 2;
     if (size == 0) break;
@@ -223,9 +239,15 @@ RefOutcome ref_decode(std::string_view s, uint64_t max_body) {
     }
     o.data.append(s.substr(i, size));
     i += size;
-    if (i >= n) { o.status = 0; return o; }
+    if (i >= n) {
+      o.status = 0;
+      return o;
+    }
     if (s[i] != '\r') return fail(ParseError::BadChunk);
-    if (i + 1 >= n) { o.status = 0; return o; }
+    if (i + 1 >= n) {
+      o.status = 0;
+      return o;
+    }
     if (s[i + 1] != '\n') return fail(ParseError::BadChunk);
     i += 2;
   }
@@ -239,7 +261,10 @@ RefOutcome ref_decode(std::string_view s, uint64_t max_body) {
       ++j;
     }
     if (j >= n) {
-      if (j == i) { o.status = 0; return o; }
+      if (j == i) {
+        o.status = 0;
+        return o;
+      }
       return unvalidated();
     }
     if (s[j] == '\n' || j - ts + 1 > kRefMaxTrailerBytes) return fail(ParseError::BadChunk);
@@ -252,7 +277,10 @@ RefOutcome ref_decode(std::string_view s, uint64_t max_body) {
         if (!is_value_byte((uint8_t)line[v])) return fail(ParseError::BadChunk);
       if (++fields > kRefMaxTrailerFields) return fail(ParseError::BadChunk);
     }
-    if (j + 1 >= n) { o.status = 0; return o; }
+    if (j + 1 >= n) {
+      o.status = 0;
+      return o;
+    }
     if (s[j + 1] != '\n' || j + 2 - ts > kRefMaxTrailerBytes) return fail(ParseError::BadChunk);
     i = j + 2;
     if (line.empty()) {
@@ -280,18 +308,10 @@ void check_chunked(const uint8_t* buf, size_t len, uint64_t max_body) {
 
   RefOutcome r = ref_decode(std::string_view((const char*)buf, len), max_body);
   switch (r.status) {
-    case 0:
-      FCHECK(!a.done && a.err == ParseError::None && a.data == r.data);
-      break;
-    case 1:
-      FCHECK(a.done && a.consumed == r.consumed && a.data == r.data);
-      break;
-    case 2:
-      FCHECK(a.err == r.err);
-      break;
-    case 3:
-      FCHECK(!a.done && (a.err == ParseError::None || a.err == ParseError::BadChunk));
-      break;
+    case 0: FCHECK(!a.done && a.err == ParseError::None && a.data == r.data); break;
+    case 1: FCHECK(a.done && a.consumed == r.consumed && a.data == r.data); break;
+    case 2: FCHECK(a.err == r.err); break;
+    case 3: FCHECK(!a.done && (a.err == ParseError::None || a.err == ParseError::BadChunk)); break;
   }
   if (a.done) {
     ++g_chunked_done;
@@ -315,7 +335,8 @@ bool same_head(const RequestHead& x, const RequestHead& y) {
          x.upgrade == y.upgrade && x.content_length == y.content_length && x.head_len == y.head_len;
 }
 
-ParseError parse_exact(const uint8_t* data, size_t len, const Limits& lim, RequestHead& head, std::vector<Field>& fields) {
+ParseError parse_exact(const uint8_t* data, size_t len, const Limits& lim, RequestHead& head,
+                       std::vector<Field>& fields) {
   // exactly sized copy: any read past `len` is caught by ASan
   std::vector<uint8_t> copy(data, data + len);
   fields.assign(lim.max_headers ? lim.max_headers : 0, Field{});
@@ -415,8 +436,7 @@ void check_head(const uint8_t* data, size_t len, const Limits& lim) {
   std::vector<Field> fields3;
   FCHECK(parse_exact(data, h.head_len, lim, h3, fields3) == ParseError::None);
   FCHECK(same_head(h, h3));
-  for (uint32_t f = 0; f < h.field_count; ++f)
-    FCHECK(std::memcmp(&fields[f], &fields3[f], sizeof(Field)) == 0);
+  for (uint32_t f = 0; f < h.field_count; ++f) FCHECK(std::memcmp(&fields[f], &fields3[f], sizeof(Field)) == 0);
   RequestHead h4;
   FCHECK(parse_exact(data, h.head_len - 1, lim, h4, fields3) != ParseError::None);
 
@@ -473,12 +493,48 @@ const char* const kBodySeeds[] = {
 };
 
 const char* const kSnippets[] = {
-    "\r\n", "\r", "\n", " ", "\t", ":", ",", ";", "\"", "\\", "=", "0", "f", "\r\n\r\n", "chunked", "identity",
-    "Content-Length: 5\r\n", "Content-Length: 0\r\n", "Transfer-Encoding: chunked\r\n",
-    "Transfer-Encoding: gzip, chunked\r\n", "Host: x\r\n", "Connection: close\r\n", "Connection: upgrade\r\n",
-    "Upgrade: h2c\r\n", "HTTP/1.0", "HTTP/1.1", "HTTP/2.0", "ffffffffffffffff", "99999999999999999",
-    "0\r\n\r\n", "5\r\nhello\r\n", "29\r\n", ";e=\"v\"", "Content-Length: 41\r\n",
-    "Content-Length: 99999999999999999\r\n", " HTTP/1.1\r\n", "http://", "*", "%00", "\xff", "\x80", "\x7f",
+    "\r\n",
+    "\r",
+    "\n",
+    " ",
+    "\t",
+    ":",
+    ",",
+    ";",
+    "\"",
+    "\\",
+    "=",
+    "0",
+    "f",
+    "\r\n\r\n",
+    "chunked",
+    "identity",
+    "Content-Length: 5\r\n",
+    "Content-Length: 0\r\n",
+    "Transfer-Encoding: chunked\r\n",
+    "Transfer-Encoding: gzip, chunked\r\n",
+    "Host: x\r\n",
+    "Connection: close\r\n",
+    "Connection: upgrade\r\n",
+    "Upgrade: h2c\r\n",
+    "HTTP/1.0",
+    "HTTP/1.1",
+    "HTTP/2.0",
+    "ffffffffffffffff",
+    "99999999999999999",
+    "0\r\n\r\n",
+    "5\r\nhello\r\n",
+    "29\r\n",
+    ";e=\"v\"",
+    "Content-Length: 41\r\n",
+    "Content-Length: 99999999999999999\r\n",
+    " HTTP/1.1\r\n",
+    "http://",
+    "*",
+    "%00",
+    "\xff",
+    "\x80",
+    "\x7f",
 };
 
 struct Rng {
@@ -494,7 +550,8 @@ struct Rng {
 };
 
 uint8_t interesting_byte(Rng& r) {
-  static const uint8_t k[] = {'\r', '\n', ' ', '\t', ':', ',', ';', '"', '\\', '=', 0, 0x7f, 0x80, 0xff, '0', 'a', 'F', '/'};
+  static const uint8_t k[] = {'\r', '\n', ' ',  '\t', ':',  ',', ';', '"', '\\',
+                              '=',  0,    0x7f, 0x80, 0xff, '0', 'a', 'F', '/'};
   return r.below(2) ? k[r.below(sizeof k)] : (uint8_t)r.below(256);
 }
 
@@ -586,8 +643,8 @@ int main(int argc, char** argv) {
   std::printf("fuzz: seed=0x%llx mutations=%zu head checks=%zu (accepted %zu) chunked checks=%zu (done %zu)\n",
               (unsigned long long)seed, iterations, g_head_checks, g_head_ok, g_chunked_checks, g_chunked_done);
   std::printf("fuzz: outcomes:");
-  const char* names[] = {"None", "BadRequest", "BadVersion", "UriTooLong", "HeadTooLarge", "TooManyHeaders",
-                         "BodyTooLarge", "Smuggling", "BadChunk", "NotImplemented"};
+  const char* names[] = {"None",           "BadRequest",   "BadVersion", "UriTooLong", "HeadTooLarge",
+                         "TooManyHeaders", "BodyTooLarge", "Smuggling",  "BadChunk",   "NotImplemented"};
   for (size_t i = 0; i < (size_t)ParseError::Count; ++i) std::printf(" %s=%zu", names[i], g_err_counts[i]);
   std::printf("\nfuzz: chunked outcomes: done=%zu BadChunk=%zu BodyTooLarge=%zu\nfuzz: ok\n", g_chunked_done,
               g_chunked_bad, g_chunked_too_large);

@@ -25,13 +25,13 @@ using Access = ringside::http::ChunkedDecoderTestAccess;
 static int g_checks = 0, g_failures = 0, g_tests = 0;
 static const char* g_current = "";
 
-#define CHECK(cond)                                                                     \
-  do {                                                                                  \
-    ++g_checks;                                                                         \
-    if (!(cond)) {                                                                      \
-      ++g_failures;                                                                     \
+#define CHECK(cond)                                                                        \
+  do {                                                                                     \
+    ++g_checks;                                                                            \
+    if (!(cond)) {                                                                         \
+      ++g_failures;                                                                        \
       std::fprintf(stderr, "FAIL [%s] %s:%d: %s\n", g_current, __FILE__, __LINE__, #cond); \
-    }                                                                                   \
+    }                                                                                      \
   } while (0)
 
 static const char* err_name(ParseError e) {
@@ -50,22 +50,22 @@ static const char* err_name(ParseError e) {
   }
 }
 
-#define CHECK_ERR(actual, expected)                                                                   \
-  do {                                                                                                \
-    ++g_checks;                                                                                       \
-    ParseError a_ = (actual), e_ = (expected);                                                        \
-    if (a_ != e_) {                                                                                   \
-      ++g_failures;                                                                                   \
+#define CHECK_ERR(actual, expected)                                                                           \
+  do {                                                                                                        \
+    ++g_checks;                                                                                               \
+    ParseError a_ = (actual), e_ = (expected);                                                                \
+    if (a_ != e_) {                                                                                           \
+      ++g_failures;                                                                                           \
       std::fprintf(stderr, "FAIL [%s] %s:%d: got %s, want %s\n", g_current, __FILE__, __LINE__, err_name(a_), \
-                   err_name(e_));                                                                     \
-    }                                                                                                 \
+                   err_name(e_));                                                                             \
+    }                                                                                                         \
   } while (0)
 
-#define TEST(name)                    \
-  static void test_##name();          \
-  struct Reg_##name {                 \
+#define TEST(name)                                 \
+  static void test_##name();                       \
+  struct Reg_##name {                              \
     Reg_##name() { add_test(#name, test_##name); } \
-  } reg_##name;                       \
+  } reg_##name;                                    \
   static void test_##name()
 
 struct TestCase {
@@ -203,7 +203,8 @@ TEST(post_with_body_and_pipelining) {
 }
 
 TEST(methods) {
-  for (const char* m : {"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "PROPFIND", "X-CUSTOM!#$%&'*+-.^_`|~"}) {
+  for (const char* m :
+       {"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "PROPFIND", "X-CUSTOM!#$%&'*+-.^_`|~"}) {
     auto p = parse(req("", std::string(m) + " / HTTP/1.1"));
     CHECK_ERR(p.err, ParseError::None);
     CHECK(p.method() == m);
@@ -237,7 +238,7 @@ TEST(partial_heads) {
   CHECK_ERR(partial("GET / HTTP/1.1\r"), ParseError::None);
   CHECK_ERR(partial("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03"), ParseError::BadRequest);  // TLS ClientHello
   CHECK_ERR(partial("SSH-2.0-OpenSSH_9.2p1 Debian\r\n"), ParseError::BadRequest);
-  CHECK_ERR(partial("GET / HTTP/1.1\nHost: a\n"), ParseError::BadRequest);  // bare LF
+  CHECK_ERR(partial("GET / HTTP/1.1\nHost: a\n"), ParseError::BadRequest);     // bare LF
   CHECK_ERR(partial("GET / HTTP/1.1\r\nHost: a\rX"), ParseError::BadRequest);  // bare CR
   CHECK_ERR(partial("GET / HTTP/1.1\r\nHost: a\r\nX: \x01"), ParseError::BadRequest);
   CHECK_ERR(partial("GET / HTTP/1.1\r\nHost: a\rX", 24), ParseError::BadRequest);  // the CR ended the last call
@@ -400,23 +401,33 @@ TEST(fields) {
 }
 
 TEST(field_errors) {
-  CHECK_ERR(perr(req("X-Foo : bar\r\n")), ParseError::BadRequest);   // space before colon
-  CHECK_ERR(perr(req("X-Foo\t: bar\r\n")), ParseError::BadRequest);  // tab before colon
+  CHECK_ERR(perr(req("X-Foo : bar\r\n")), ParseError::BadRequest);             // space before colon
+  CHECK_ERR(perr(req("X-Foo\t: bar\r\n")), ParseError::BadRequest);            // tab before colon
   CHECK_ERR(perr(req("X-Foo: bar\r\n  folded\r\n")), ParseError::BadRequest);  // obs-fold
   CHECK_ERR(perr(req("X-Foo: bar\r\n\tfolded\r\n")), ParseError::BadRequest);
   CHECK_ERR(perr("GET / HTTP/1.1\r\n Host: h\r\n\r\n"), ParseError::BadRequest);  // ws before first field
-  CHECK_ERR(perr(req(": novalue\r\n")), ParseError::BadRequest);   // empty name
+  CHECK_ERR(perr(req(": novalue\r\n")), ParseError::BadRequest);                  // empty name
   CHECK_ERR(perr(req("X Foo: bar\r\n")), ParseError::BadRequest);
   CHECK_ERR(perr(req("X@Foo: bar\r\n")), ParseError::BadRequest);
-  CHECK_ERR(perr(req("X-Foo bar\r\n")), ParseError::BadRequest);   // no colon
+  CHECK_ERR(perr(req("X-Foo bar\r\n")), ParseError::BadRequest);  // no colon
   CHECK_ERR(perr(req("X-Foo\r\n")), ParseError::BadRequest);
   CHECK_ERR(perr(req(std::string("X-Foo: a\0b\r\n", 12))), ParseError::BadRequest);  // NUL in value
   CHECK_ERR(perr(req(std::string("X-F\0oo: ab\r\n", 12))), ParseError::BadRequest);  // NUL in name
-  CHECK_ERR(perr(req("X-Foo: a\x01" "b\r\n")), ParseError::BadRequest);
-  CHECK_ERR(perr(req("X-Foo: a\x7f" "b\r\n")), ParseError::BadRequest);  // DEL
-  CHECK_ERR(perr(req("X-Foo: a\x1b" "b\r\n")), ParseError::BadRequest);
-  CHECK_ERR(perr(req("X-Foo: a\x0b" "b\r\n")), ParseError::BadRequest);
-  CHECK_ERR(perr(req("X-Foo: a\x0c" "b\r\n")), ParseError::BadRequest);
+  CHECK_ERR(perr(req("X-Foo: a\x01"
+                     "b\r\n")),
+            ParseError::BadRequest);
+  CHECK_ERR(perr(req("X-Foo: a\x7f"
+                     "b\r\n")),
+            ParseError::BadRequest);  // DEL
+  CHECK_ERR(perr(req("X-Foo: a\x1b"
+                     "b\r\n")),
+            ParseError::BadRequest);
+  CHECK_ERR(perr(req("X-Foo: a\x0b"
+                     "b\r\n")),
+            ParseError::BadRequest);
+  CHECK_ERR(perr(req("X-Foo: a\x0c"
+                     "b\r\n")),
+            ParseError::BadRequest);
   // bad bytes at every position of a long value (fast path and tail)
   std::string v(40, 'v');
   for (size_t i = 0; i < v.size(); ++i) {
@@ -522,8 +533,8 @@ TEST(content_length) {
   CHECK_ERR(perr(req("Content-Length: 5\r\nContent-Length: 6\r\n")), ParseError::Smuggling);
   CHECK_ERR(perr(req("Content-Length: 0\r\nContent-Length: 100\r\n")), ParseError::Smuggling);
   // syntax
-  for (const char* bad : {"+5", "-5", "5 5", "0x5", "5a", "", "5,", ",5", "5,,5", "5;", "five", "5.0", "1e3", "\"5\"",
-                          "5, ,5", "5\t6"}) {
+  for (const char* bad :
+       {"+5", "-5", "5 5", "0x5", "5a", "", "5,", ",5", "5,,5", "5;", "five", "5.0", "1e3", "\"5\"", "5, ,5", "5\t6"}) {
     std::string v = std::string("Content-Length: ") + bad + "\r\n";
     CHECK_ERR(perr(req(v)), ParseError::BadRequest);
   }
@@ -673,8 +684,8 @@ TEST(chunked_extensions) {
   CHECK(decode_both("5;a=\"\"\r\nhello\r\n0\r\n\r\n").data == "hello");
   CHECK(decode_both("5;a=\"caf\xc3\xa9\"\r\nhello\r\n0\r\n\r\n").done);
   for (const char* bad : {"5;\r\n", "5;=1\r\n", "5;a=\r\n", "5;a=\"x\r\n", "5;a=\"x\"y\r\n", "5 \r\n", "5;a \r\n",
-                          "5;a=b \r\n", "5;a=b c\r\n", "5;a=@\r\n", "5;@\r\n", "5;a=\"\x01\"\r\n",
-                          "5;a=\"\\\x01\"\r\n", "5 x\r\n", "5;a;\r\n", "5;a=\"x\" \r\n", "5;a\n"}) {
+                          "5;a=b \r\n", "5;a=b c\r\n", "5;a=@\r\n", "5;@\r\n", "5;a=\"\x01\"\r\n", "5;a=\"\\\x01\"\r\n",
+                          "5 x\r\n", "5;a;\r\n", "5;a=\"x\" \r\n", "5;a\n"}) {
     std::string s = std::string(bad) + "hello\r\n0\r\n\r\n";
     auto d = decode_both(s);
     CHECK_ERR(d.err, ParseError::BadChunk);
@@ -709,7 +720,7 @@ TEST(chunked_errors) {
   // last chunk must be followed by CRLF (or trailers)
   CHECK_ERR(decode_both("0\r\n@").err, ParseError::BadChunk);
   CHECK_ERR(decode_both("0\r\nX\r\n\r\n").err, ParseError::BadChunk);  // trailer without ':'
-  CHECK(!decode_both("0\r\nX").done);                                    // a trailer may follow
+  CHECK(!decode_both("0\r\nX").done);                                  // a trailer may follow
   CHECK_ERR(decode_both("0\r\n\n").err, ParseError::BadChunk);
   CHECK_ERR(decode_both("0\r\n\r\r").err, ParseError::BadChunk);
   CHECK_ERR(decode_both("0\n\r\n").err, ParseError::BadChunk);
@@ -866,16 +877,18 @@ TEST(error_responses) {
   CHECK(error_response(ParseError::None).empty());
   CHECK(error_status(ParseError::None) == 0);
   CHECK(error_response(ParseError::Count) == error_response(ParseError::BadRequest));
-  CHECK(error_response(ParseError::Smuggling).find(
-            "\"message\":\"Ambiguous message framing (Content-Length/Transfer-Encoding)\"") != std::string_view::npos);
+  CHECK(error_response(ParseError::Smuggling)
+            .find("\"message\":\"Ambiguous message framing (Content-Length/Transfer-Encoding)\"") !=
+        std::string_view::npos);
   CHECK(error_response(ParseError::HeadTooLarge) != error_response(ParseError::TooManyHeaders));
   CHECK(error_response(ParseError::BodyTooLarge).substr(0, 32) == "HTTP/1.1 413 Payload Too Large\r\n");
   std::string_view bad = error_response(ParseError::BadRequest);
-  CHECK(bad ==
-        "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: 108\r\n"
-        "Connection: close\r\n\r\n"
-        "{\"statusCode\":400,\"code\":\"RS_ERR_HTTP_BAD_REQUEST\",\"error\":\"Bad Request\",\"message\":\"Malformed HTTP "
-        "request\"}");
+  CHECK(
+      bad ==
+      "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: 108\r\n"
+      "Connection: close\r\n\r\n"
+      "{\"statusCode\":400,\"code\":\"RS_ERR_HTTP_BAD_REQUEST\",\"error\":\"Bad Request\",\"message\":\"Malformed HTTP "
+      "request\"}");
 }
 
 int main() {

@@ -12,7 +12,17 @@
  * for the same loop of reads), while an accessor inlines to the plain index.
  */
 import {
-  CloseWord, DataWord, EVENT_WORDS, FIELD_WORDS, FieldWord, HttpErrorWord, OpenWord, ParseError, RecordWord, RequestWord, TimeoutWord,
+  CloseWord,
+  DataWord,
+  EVENT_WORDS,
+  FIELD_WORDS,
+  FieldWord,
+  HttpErrorWord,
+  OpenWord,
+  ParseError,
+  RecordWord,
+  RequestWord,
+  TimeoutWord,
 } from '@ringside/native';
 import { transportErrors, type TransportError } from '../../http-errors.js';
 

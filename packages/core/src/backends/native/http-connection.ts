@@ -17,5 +17,9 @@ export class HttpConnection {
   /** The last request's URL and header values (by position), reused when the bytes repeat. */
   lastUrl: string | undefined = undefined;
   readonly lastValues: string[] = [];
-  constructor(readonly id: number, readonly remoteAddress: string, readonly remotePort: number) {}
+  constructor(
+    readonly id: number,
+    readonly remoteAddress: string,
+    readonly remotePort: number,
+  ) {}
 }

@@ -9,9 +9,24 @@ import { BodyReader } from '../../body-reader.js';
 
 // Repeated fields node keeps only the first of (RFC 9110 singletons).
 const SINGLETONS = new Set([
-  'age', 'authorization', 'content-length', 'content-type', 'etag', 'expires', 'from', 'host', 'if-modified-since',
-  'if-unmodified-since', 'last-modified', 'location', 'max-forwards', 'proxy-authorization', 'referer', 'retry-after',
-  'server', 'user-agent',
+  'age',
+  'authorization',
+  'content-length',
+  'content-type',
+  'etag',
+  'expires',
+  'from',
+  'host',
+  'if-modified-since',
+  'if-unmodified-since',
+  'last-modified',
+  'location',
+  'max-forwards',
+  'proxy-authorization',
+  'referer',
+  'retry-after',
+  'server',
+  'user-agent',
 ]);
 
 /**
@@ -81,7 +96,13 @@ export class NativeRequest extends BodyReader implements RawRequest {
   protected startBody(): void {
     if (this.expectContinue) this.owner.continue(this);
   }
-  protected pauseSource(): void { this.owner.pauseBody(this); }
-  protected resumeSource(): void { this.owner.resumeBody(this); }
-  protected discardSource(): void { this.owner.discardBody(this); }
+  protected pauseSource(): void {
+    this.owner.pauseBody(this);
+  }
+  protected resumeSource(): void {
+    this.owner.resumeBody(this);
+  }
+  protected discardSource(): void {
+    this.owner.discardBody(this);
+  }
 }

@@ -58,7 +58,7 @@ function remember(status: number, headers: OutgoingHeaders, body: string, res: N
   for (const k in headers) {
     const v = headers[k];
     if (v === undefined) continue;
-    if (typeof v === 'object') return;  // arrays: not worth comparing
+    if (typeof v === 'object') return; // arrays: not worth comparing
     if (k.length === 10 && k.toLowerCase() === 'connection' && closesConnection(String(v))) userKeepAlive = false;
     keys.push(k);
     values.push(v);
@@ -80,13 +80,22 @@ export class NativeResponse extends ResponseState implements RawResponse {
   keepAlive = true;
   private chunked = false;
   private noBody = false;
-  get isHeadRequestResponse(): boolean { return this.isHeadRequest; }
-  get noBodyResponse(): boolean { return this.noBody; }
+  get isHeadRequestResponse(): boolean {
+    return this.isHeadRequest;
+  }
+  get noBodyResponse(): boolean {
+    return this.noBody;
+  }
   private held: (string | Uint8Array)[] | null = null;
   private heldBytes = 0;
   private drainCbs: (() => void)[] | null = null;
 
-  constructor(readonly req: NativeRequest, readonly conn: HttpConnection, private readonly owner: ResponseOwner, private readonly isHeadRequest: boolean) {
+  constructor(
+    readonly req: NativeRequest,
+    readonly conn: HttpConnection,
+    private readonly owner: ResponseOwner,
+    private readonly isHeadRequest: boolean,
+  ) {
     super();
   }
 
@@ -115,11 +124,21 @@ export class NativeResponse extends ResponseState implements RawResponse {
 
   send(status: number, headers: OutgoingHeaders, body: Buffer | string | null): void {
     this.checkNotStarted('send');
-    if (this.aborted) { this.started = this.finished = true; return; }
+    if (this.aborted) {
+      this.started = this.finished = true;
+      return;
+    }
     // The same answer as the previous one (same status, headers, string body, framing, Date second): reuse its bytes.
     const c = lastResponse;
-    if (status === c.status && (body === null || typeof body === 'string') && body === c.body && this.isHeadRequest === c.headRequest &&
-      this.req.httpVersion === c.version && dateHeader() === c.date && sameHeaders(headers, c.keys, c.values)) {
+    if (
+      status === c.status &&
+      (body === null || typeof body === 'string') &&
+      body === c.body &&
+      this.isHeadRequest === c.headRequest &&
+      this.req.httpVersion === c.version &&
+      dateHeader() === c.date &&
+      sameHeaders(headers, c.keys, c.values)
+    ) {
       const keepAlive = this.owner.mayKeepAlive(this) && c.userKeepAlive;
       if (keepAlive === c.keepAlive) {
         this.keepAlive = keepAlive;
@@ -140,13 +159,19 @@ export class NativeResponse extends ResponseState implements RawResponse {
       const bytes = head + body;
       this.out(bytes, false);
       remember(status, headers, body, this, bytes);
-    } else { this.out(head, false); this.out(body, false); }
+    } else {
+      this.out(head, false);
+      this.out(body, false);
+    }
     this.finish();
   }
 
   writeHead(status: number, headers: OutgoingHeaders): void {
     this.checkNotStarted('writeHead');
-    if (this.aborted) { this.started = true; return; }
+    if (this.aborted) {
+      this.started = true;
+      return;
+    }
     const head = this.framing(status, headers, -1);
     this.started = true;
     this.out(head, false);
@@ -166,12 +191,17 @@ export class NativeResponse extends ResponseState implements RawResponse {
 
   end(trailers?: OutgoingHeaders): void {
     if (this.finished) return;
-    if (!this.started) { this.send(200, {}, null); return; }
+    if (!this.started) {
+      this.send(200, {}, null);
+      return;
+    }
     if (!this.aborted && this.chunked) this.out(trailers === undefined ? '0\r\n\r\n' : '0\r\n' + scanHeaders(trailers, true, null).text + CRLF, false);
     this.finish();
   }
 
-  onDrain(cb: () => void): void { (this.drainCbs ??= []).push(cb); }
+  onDrain(cb: () => void): void {
+    (this.drainCbs ??= []).push(cb);
+  }
 
   protected destroyConnection(): void {
     this.owner.destroy(this);

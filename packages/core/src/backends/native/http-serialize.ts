@@ -21,7 +21,9 @@ export function dateHeader(): string {
   if (dateLine === '') {
     dateLine = `Date: ${new Date().toUTCString()}\r\n`;
     if (dateTimer === undefined) {
-      dateTimer = setInterval(() => { dateLine = ''; }, 1000);
+      dateTimer = setInterval(() => {
+        dateLine = '';
+      }, 1000);
       dateTimer.unref();
     }
   }

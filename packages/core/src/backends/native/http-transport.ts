@@ -23,9 +23,16 @@ const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
 class NativeHttpTransport extends NativeServer implements HttpTransport, ResponseOwner, RequestOwner {
   private readonly conns = new Map<number, HttpConnection>();
 
-  constructor(binding: Binding, driver: NativeDriver, private readonly options: HttpTransportOptions, readonly limits: HttpLimits, readonly backendReason: string) {
+  constructor(
+    binding: Binding,
+    driver: NativeDriver,
+    private readonly options: HttpTransportOptions,
+    readonly limits: HttpLimits,
+    readonly backendReason: string,
+  ) {
     super(threadLoop(binding), driver);
-    if (limits.maxHeaderSize > 1024 * 1024) throw new RangeError(`Option "maxHeaderSize" must be at most 1 MiB on the native backends, got ${limits.maxHeaderSize}`);
+    if (limits.maxHeaderSize > 1024 * 1024)
+      throw new RangeError(`Option "maxHeaderSize" must be at most 1 MiB on the native backends, got ${limits.maxHeaderSize}`);
   }
 
   protected get openCount(): number {
@@ -34,16 +41,19 @@ class NativeHttpTransport extends NativeServer implements HttpTransport, Respons
 
   async listen(options: ListenOptions = {}): Promise<AddressInfo> {
     const l = this.limits;
-    return this.bind(listenOptions(options, {
-      maxHeaderSize: l.maxHeaderSize,
-      maxHeaders: l.maxHeaders,
-      maxUrlLength: l.maxUrlLength,
-      bodyLimit: l.bodyLimit,
-      headersTimeout: l.headersTimeout,
-      requestTimeout: l.requestTimeout,
-      keepAliveTimeout: l.keepAliveTimeout,
-      sendTimeout: l.sendTimeout,
-    }), {});
+    return this.bind(
+      listenOptions(options, {
+        maxHeaderSize: l.maxHeaderSize,
+        maxHeaders: l.maxHeaders,
+        maxUrlLength: l.maxUrlLength,
+        bodyLimit: l.bodyLimit,
+        headersTimeout: l.headersTimeout,
+        requestTimeout: l.requestTimeout,
+        keepAliveTimeout: l.keepAliveTimeout,
+        sendTimeout: l.sendTimeout,
+      }),
+      {},
+    );
   }
 
   // ---- events ----------------------------------------------------------------
@@ -53,7 +63,10 @@ class NativeHttpTransport extends NativeServer implements HttpTransport, Respons
     const conn = new HttpConnection(id, address, port);
     this.conns.set(id, conn);
     // Accepted just before the listener closed: served like the others (a request may be on its way), unless idle ones are already ending.
-    if (this.closingIdle) { conn.closing = true; this.loop.op(id, Op.END_CLOSE); }
+    if (this.closingIdle) {
+      conn.closing = true;
+      this.loop.op(id, Op.END_CLOSE);
+    }
   }
 
   onEvent(type: number, id: number, at: number): void {
@@ -61,7 +74,9 @@ class NativeHttpTransport extends NativeServer implements HttpTransport, Respons
     if (!conn) return;
     const ev = this.loop.events;
     switch (type) {
-      case Ev.REQUEST: this.onRequest(conn, at); break;
+      case Ev.REQUEST:
+        this.onRequest(conn, at);
+        break;
       case Ev.BODY:
         conn.bodyReq?.pushChunk(DataRecord.copy(ev, at, this.loop.eventData));
         break;
@@ -84,7 +99,9 @@ class NativeHttpTransport extends NativeServer implements HttpTransport, Respons
       case Ev.TIMEOUT:
         if (TimeoutRecord.kind(ev, at) === Timeout.REQUEST) this.onRequestTimeout(conn);
         break;
-      case Ev.CLOSE: this.onClose(conn); break;
+      case Ev.CLOSE:
+        this.onClose(conn);
+        break;
     }
   }
 
@@ -110,7 +127,10 @@ class NativeHttpTransport extends NativeServer implements HttpTransport, Respons
   private onBodyError(conn: HttpConnection, e: TransportError): void {
     const req = conn.bodyReq;
     conn.bodyReq = null;
-    if (!req) { this.loop.op(conn.id, Op.END_CLOSE); return; }
+    if (!req) {
+      this.loop.op(conn.id, Op.END_CLOSE);
+      return;
+    }
     const err = Object.assign(new Error(e.message), { statusCode: e.status, code: e.code });
     req.failBody(err);
     const res = conn.queue.find((r) => r.req === req);
@@ -152,7 +172,12 @@ class NativeHttpTransport extends NativeServer implements HttpTransport, Respons
     if (conn.closed) return false;
     const loop = this.loop;
     if (loop.taken(conn.epoch)) conn.unflushed = 0;
-    const n = typeof data === 'string' ? loop.writeString(conn.id, data, false) : (loop.write(conn.id, data, false), data.byteLength);
+    let n: number;
+    if (typeof data === 'string') n = loop.writeString(conn.id, data, false);
+    else {
+      loop.write(conn.id, data, false);
+      n = data.byteLength;
+    }
     conn.epoch = loop.epoch;
     conn.unflushed += n;
     if (!wantDrain) return true;
@@ -165,7 +190,7 @@ class NativeHttpTransport extends NativeServer implements HttpTransport, Respons
     const conn = res.conn;
     // Complete responses leave the queue in order; the next one writes what it held.
     let head: NativeResponse | undefined = res;
-    while (head && head.finished && conn.queue[0] === head) {
+    while (head?.finished && conn.queue[0] === head) {
       conn.queue.shift();
       this.loop.responseDone(conn.id);
       head.close(false);
@@ -240,6 +265,12 @@ class NativeHttpTransport extends NativeServer implements HttpTransport, Respons
   }
 }
 
-export function createNativeHttpTransport(binding: Binding, driver: NativeDriver, options: HttpTransportOptions, limits: HttpLimits, reason: string): HttpTransport {
+export function createNativeHttpTransport(
+  binding: Binding,
+  driver: NativeDriver,
+  options: HttpTransportOptions,
+  limits: HttpLimits,
+  reason: string,
+): HttpTransport {
   return new NativeHttpTransport(binding, driver, options, limits, reason);
 }

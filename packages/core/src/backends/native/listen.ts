@@ -4,7 +4,8 @@ import type { AddressInfo, ListenOptions } from '../../types.js';
 /** Validate ListenOptions (messages say what to do) and fill defaults. */
 export function listenOptions(options: ListenOptions, http: HttpListenOptions | null): NativeListenOptions {
   const port = options.port ?? 0;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`Option "port" must be an integer from 0 to 65535 (0 picks a free port), got ${JSON.stringify(options.port)}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new RangeError(`Option "port" must be an integer from 0 to 65535 (0 picks a free port), got ${JSON.stringify(options.port)}`);
   const backlog = options.backlog ?? 4096;
   if (!Number.isInteger(backlog) || backlog <= 0) throw new RangeError(`Option "backlog" must be a positive integer, got ${JSON.stringify(options.backlog)}`);
   const host = options.host ?? '127.0.0.1';

@@ -6,7 +6,17 @@
  */
 import { errnoName } from './errors.js';
 import {
-  EVENT_WORDS, Ev, FIELD_WORDS, OP_FLAG_RESPONSE_DONE, OUT_HEADER_WORDS, OUT_WORDS, Op, OutHeaderWord, OutWord, slotOf, type Binding,
+  EVENT_WORDS,
+  Ev,
+  FIELD_WORDS,
+  OP_FLAG_RESPONSE_DONE,
+  OUT_HEADER_WORDS,
+  OUT_WORDS,
+  Op,
+  OutHeaderWord,
+  OutWord,
+  slotOf,
+  type Binding,
 } from '@ringside/native';
 import { OpenRecord, recordAt, recordConn, recordType } from './event-records.js';
 
@@ -178,7 +188,10 @@ export class NativeLoop {
 
   private room(bytes: number): boolean {
     const out = this.out;
-    if (out[OutHeaderWord.COUNT] === 0) { out[OutHeaderWord.BYTES] = 0; this.epoch++; }
+    if (out[OutHeaderWord.COUNT] === 0) {
+      out[OutHeaderWord.BYTES] = 0;
+      this.epoch++;
+    }
     return out[OutHeaderWord.COUNT]! < OUT_RECORDS && out[OutHeaderWord.BYTES]! + bytes <= OUT_DATA_BYTES;
   }
 
@@ -197,11 +210,14 @@ export class NativeLoop {
   write(id: number, data: Uint8Array, wantDrain: boolean): void {
     const n = data.byteLength;
     if (n >= DIRECT_WRITE_BYTES) {
-      this.binding.flush();  // keep order with what is already in the area
+      this.binding.flush(); // keep order with what is already in the area
       this.binding.write(id, data, wantDrain);
       return;
     }
-    if (!this.room(n)) { this.binding.flush(); this.room(n); }
+    if (!this.room(n)) {
+      this.binding.flush();
+      this.room(n);
+    }
     const off = this.out[OutHeaderWord.BYTES]!;
     this.outData.set(data, off);
     this.out[OutHeaderWord.BYTES] = off + n;
@@ -216,7 +232,10 @@ export class NativeLoop {
       this.write(id, b, wantDrain);
       return b.length;
     }
-    if (!this.room(max)) { this.binding.flush(); this.room(max); }
+    if (!this.room(max)) {
+      this.binding.flush();
+      this.room(max);
+    }
     const off = this.out[OutHeaderWord.BYTES]!;
     const n = this.outData.utf8Write(s, off);
     this.out[OutHeaderWord.BYTES] = off + n;
@@ -225,7 +244,10 @@ export class NativeLoop {
   }
 
   op(id: number, op: number): void {
-    if (!this.room(0)) { this.binding.flush(); this.room(0); }
+    if (!this.room(0)) {
+      this.binding.flush();
+      this.room(0);
+    }
     this.record(op, id, 0, 0);
   }
 

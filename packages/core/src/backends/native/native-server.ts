@@ -16,7 +16,10 @@ export abstract class NativeServer extends ServerLifecycle implements LoopClient
   private finalStats: NativeStats | null = null;
   protected accepted = 0;
 
-  constructor(protected readonly loop: NativeLoop, readonly backend: NativeDriver) {
+  constructor(
+    protected readonly loop: NativeLoop,
+    readonly backend: NativeDriver,
+  ) {
     super();
   }
 

@@ -20,7 +20,7 @@ class NativeConnection implements TcpConnection {
   unflushed = 0;
   epoch = -1;
   paused = false;
-  held: Buffer[] | null = null;  // data that arrived while paused
+  held: Buffer[] | null = null; // data that arrived while paused
   ended = false;
 
   constructor(
@@ -76,7 +76,9 @@ class NativeConnection implements TcpConnection {
     const held = this.held;
     if (held) {
       this.held = null;
-      queueMicrotask(() => { for (const chunk of held) this.server.deliverData(this, chunk); });
+      queueMicrotask(() => {
+        for (const chunk of held) this.server.deliverData(this, chunk);
+      });
     }
   }
 }
@@ -85,7 +87,12 @@ class NativeTcpServer extends NativeServer implements TcpServer {
   readonly highWaterMark: number;
   private readonly conns = new Map<number, NativeConnection>();
 
-  constructor(binding: Binding, driver: NativeDriver, private readonly options: TcpServerOptions, readonly backendReason: string) {
+  constructor(
+    binding: Binding,
+    driver: NativeDriver,
+    private readonly options: TcpServerOptions,
+    readonly backendReason: string,
+  ) {
     super(threadLoop(binding), driver);
     this.highWaterMark = options.highWaterMark ?? DEFAULT_HWM;
   }
@@ -119,13 +126,19 @@ class NativeTcpServer extends NativeServer implements TcpServer {
     const conn = new NativeConnection(id, address, port, family === 6 ? 'IPv6' : 'IPv4', this);
     this.conns.set(id, conn);
     this.accepted++;
-    if (this.closing) { conn.destroy(); return; }
+    if (this.closing) {
+      conn.destroy();
+      return;
+    }
     this.options.onOpen?.(conn);
   }
 
   deliverData(conn: NativeConnection, chunk: Buffer): void {
     if (conn.closed) return;
-    if (conn.paused) { (conn.held ??= []).push(chunk); return; }
+    if (conn.paused) {
+      (conn.held ??= []).push(chunk);
+      return;
+    }
     this.options.onData?.(conn, chunk);
   }
 

@@ -46,14 +46,20 @@ let lenientVersionWarned = false;
 /** node parser error codes → the answer the native parser gives for the same input. */
 function parseErrorAnswer(err: NodeJS.ErrnoException & { reason?: string }): TransportError {
   switch (err.code) {
-    case 'HPE_HEADER_OVERFLOW': return transportErrors.headersTooLarge;
-    case 'ERR_HTTP_REQUEST_TIMEOUT': return transportErrors.requestTimeout;
+    case 'HPE_HEADER_OVERFLOW':
+      return transportErrors.headersTooLarge;
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return transportErrors.requestTimeout;
     case 'HPE_INVALID_CHUNK_SIZE':
-    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW': return transportErrors.badChunk;
+    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
+      return transportErrors.badChunk;
     case 'HPE_INVALID_TRANSFER_ENCODING':
-    case 'HPE_UNEXPECTED_CONTENT_LENGTH': return transportErrors.smuggling;
-    case 'HPE_INVALID_VERSION': return err.reason === 'Invalid HTTP version' ? transportErrors.versionNotSupported : transportErrors.badRequest;
-    default: return transportErrors.badRequest;
+    case 'HPE_UNEXPECTED_CONTENT_LENGTH':
+      return transportErrors.smuggling;
+    case 'HPE_INVALID_VERSION':
+      return err.reason === 'Invalid HTTP version' ? transportErrors.versionNotSupported : transportErrors.badRequest;
+    default:
+      return transportErrors.badRequest;
   }
 }
 
@@ -109,7 +115,12 @@ class NodeRequest extends BodyReader implements RawRequest {
   private received = 0;
   private listening = false;
 
-  constructor(readonly raw: IncomingMessage, readonly conn: Conn, private readonly owner: NodeHttpTransport, readonly expectContinue: boolean) {
+  constructor(
+    readonly raw: IncomingMessage,
+    readonly conn: Conn,
+    private readonly owner: NodeHttpTransport,
+    readonly expectContinue: boolean,
+  ) {
     const headers = raw.headers as IncomingHeaders;
     const cl = headers['content-length'];
     const contentLength = cl === undefined ? -1 : Number(cl);
@@ -136,8 +147,12 @@ class NodeRequest extends BodyReader implements RawRequest {
     this.listen();
   }
 
-  protected pauseSource(): void { this.raw.pause(); }
-  protected resumeSource(): void { this.raw.resume(); }
+  protected pauseSource(): void {
+    this.raw.pause();
+  }
+  protected resumeSource(): void {
+    this.raw.resume();
+  }
 
   protected discardSource(): void {
     // Still counted against bodyLimit: a large discarded body closes the connection.
@@ -180,9 +195,15 @@ class NodeRequest extends BodyReader implements RawRequest {
   }
 }
 
-function onBodyData(this: TrackedMessage, chunk: Buffer): void { this[kReq]!.bodyData(chunk); }
-function onBodyEnd(this: TrackedMessage): void { this[kReq]!.bodyEnd(); }
-function onBodyError(this: TrackedMessage, err: Error): void { this[kReq]!.failBody(err); }
+function onBodyData(this: TrackedMessage, chunk: Buffer): void {
+  this[kReq]!.bodyData(chunk);
+}
+function onBodyEnd(this: TrackedMessage): void {
+  this[kReq]!.bodyEnd();
+}
+function onBodyError(this: TrackedMessage, err: Error): void {
+  this[kReq]!.failBody(err);
+}
 /** 'finish' of a ServerResponse: its NodeResponse is found on the connection (no property or closure per response). */
 function onResponseFinish(this: ServerResponse): void {
   const conn = (this.req.socket as TrackedSocket | null)?.[kConn];
@@ -190,7 +211,10 @@ function onResponseFinish(this: ServerResponse): void {
   if (!live) return;
   for (let i = 0; i < live.length; i++) {
     const r = live[i]!;
-    if (r.raw === this) { r.owner.responseClosed(r, false); return; }
+    if (r.raw === this) {
+      r.owner.responseClosed(r, false);
+      return;
+    }
   }
 }
 
@@ -199,7 +223,11 @@ class NodeResponse extends ResponseState implements RawResponse {
   /** A 'finish' listener is on raw. Only when someone waits for this response (see watch()). */
   private watching = false;
 
-  constructor(readonly raw: ServerResponse, readonly req: NodeRequest, readonly owner: NodeHttpTransport) {
+  constructor(
+    readonly raw: ServerResponse,
+    readonly req: NodeRequest,
+    readonly owner: NodeHttpTransport,
+  ) {
     super();
   }
 
@@ -264,7 +292,10 @@ class NodeResponse extends ResponseState implements RawResponse {
 
   end(trailers?: OutgoingHeaders): void {
     if (this.finished) return;
-    if (!this.started) { this.send(200, {}, null); return; }
+    if (!this.started) {
+      this.send(200, {}, null);
+      return;
+    }
     // node sends trailers only on a chunked response, as the native transport.
     if (trailers !== undefined && !this.aborted) this.raw.addTrailers(trailers as http.OutgoingHttpHeaders);
     this.finished = true;
@@ -314,7 +345,11 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
   private lastSweep = 0;
   private counters = { accepted: 0, bytesRead: 0, bytesWritten: 0 };
 
-  constructor(private readonly options: HttpTransportOptions, readonly limits: HttpLimits, readonly backendReason: string) {
+  constructor(
+    private readonly options: HttpTransportOptions,
+    readonly limits: HttpLimits,
+    readonly backendReason: string,
+  ) {
     super(createServer(limits));
     this.httpServer = this.server as http.Server;
     this.httpServer.on('connection', (socket: net.Socket) => this.onConnection(socket));
@@ -342,23 +377,42 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
     return addr;
   }
 
-
   // ---- connections -------------------------------------------------------------
 
   private onConnection(socket: TrackedSocket): void {
-    const conn: Conn = { socket, remoteAddress: peerAddress(socket), remotePort: socket.remotePort ?? 0, requests: 0, closing: false, live: [], bodyReq: null, pendingAnswer: null, errored: false, lingering: false, sentMark: 0, stalledSince: 0 };
+    const conn: Conn = {
+      socket,
+      remoteAddress: peerAddress(socket),
+      remotePort: socket.remotePort ?? 0,
+      requests: 0,
+      closing: false,
+      live: [],
+      bodyReq: null,
+      pendingAnswer: null,
+      errored: false,
+      lingering: false,
+      sentMark: 0,
+      stalledSince: 0,
+    };
     socket[kConn] = conn;
     if (!acceptAnyMinorVersion(this.httpServer, socket, this.limits.maxHeaderSize) && !lenientVersionWarned) {
       lenientVersionWarned = true;
-      process.emitWarning('ringside: node:http internals for a lenient HTTP version were not found; HTTP/1.2 and later 1.x requests are answered 505 on the node backend');
+      process.emitWarning(
+        'ringside: node:http internals for a lenient HTTP version were not found; HTTP/1.2 and later 1.x requests are answered 505 on the node backend',
+      );
     }
     this.conns.add(conn);
     this.counters.accepted++;
     // node calls destroySoon() after a response that closes the connection; linger instead.
-    socket.destroySoon = () => { this.lingerClose(conn); };
+    socket.destroySoon = () => {
+      this.lingerClose(conn);
+    };
     socket.on('close', () => this.onConnClose(conn));
     // The peer half-closed: what is in flight is answered, then the connection closes (httpAllowHalfOpen).
-    socket.on('end', () => { conn.closing = true; this.liveSettled(conn); });
+    socket.on('end', () => {
+      conn.closing = true;
+      this.liveSettled(conn);
+    });
     if (this.closingIdle) this.lingerClose(conn);
   }
 
@@ -386,7 +440,10 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
       if (answer) socket.end(rawAnswer(answer.e, answer.head));
       else socket.end();
     }
-    if (socket.writableFinished && socket.readableEnded) { socket.destroy(); return; }
+    if (socket.writableFinished && socket.readableEnded) {
+      socket.destroy();
+      return;
+    }
     const timer = setTimeout(() => socket.destroy(), LINGER_MS);
     timer.unref();
     socket.once('close', () => clearTimeout(timer));
@@ -399,9 +456,15 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
 
   private onClientError(err: NodeJS.ErrnoException & { reason?: string }, socket: TrackedSocket): void {
     const conn = socket[kConn];
-    if (!conn) { socket.destroy(); return; }
+    if (!conn) {
+      socket.destroy();
+      return;
+    }
     if (conn.lingering || conn.errored) return; // already closing; the linger timer ends it
-    if (err.code === 'ECONNRESET' || !socket.writable) { socket.destroy(); return; }
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
     conn.errored = true;
     conn.closing = true;
     // llhttp refuses bytes after a request that closes the connection: answer what is in flight, then close.
@@ -640,7 +703,10 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
 
   protected override closed(): void {
     // The sweep runs until the last connection is gone: a graceful close still times out stalled clients.
-    if (this.sweep) { clearInterval(this.sweep); this.sweep = null; }
+    if (this.sweep) {
+      clearInterval(this.sweep);
+      this.sweep = null;
+    }
     super.closed();
   }
 
@@ -649,15 +715,17 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
     for (const c of this.conns) if (this.liveSettled(c)) this.lingerClose(c);
   }
 
-
   protected destroyAll(): void {
     for (const c of this.conns) this.destroyConn(c);
   }
 
   stats(): ServerStats {
-    return nodeStats(this.counters, Array.from(this.conns, (c) => c.socket), this.conns.size);
+    return nodeStats(
+      this.counters,
+      Array.from(this.conns, (c) => c.socket),
+      this.conns.size,
+    );
   }
-
 }
 
 export function createNodeHttpTransport(options: HttpTransportOptions, limits: HttpLimits, reason: string): HttpTransport {

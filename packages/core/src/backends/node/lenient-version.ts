@@ -34,8 +34,12 @@ interface ParserBinding {
 const binding: ParserBinding | null = (() => {
   try {
     const p = (createRequire(import.meta.url)('_http_common') as { HTTPParser?: ParserBinding }).HTTPParser;
-    const ok = p && typeof p.REQUEST === 'number' && typeof p.kLenientVersion === 'number' &&
-      typeof p.prototype.initialize === 'function' && typeof p.prototype.remove === 'function';
+    const ok =
+      p &&
+      typeof p.REQUEST === 'number' &&
+      typeof p.kLenientVersion === 'number' &&
+      typeof p.prototype.initialize === 'function' &&
+      typeof p.prototype.remove === 'function';
     return ok ? p : null;
   } catch {
     return null;

@@ -53,7 +53,11 @@ export function kernelBytes(socket: net.Socket): number {
 }
 
 /** stats() of a node-backend server: counters of closed sockets plus the live ones'. */
-export function nodeStats(counters: { accepted: number; bytesRead: number; bytesWritten: number }, sockets: Iterable<net.Socket>, connections: number): ServerStats {
+export function nodeStats(
+  counters: { accepted: number; bytesRead: number; bytesWritten: number },
+  sockets: Iterable<net.Socket>,
+  connections: number,
+): ServerStats {
   let bytesRead = counters.bytesRead;
   let bytesWritten = counters.bytesWritten;
   for (const s of sockets) {
@@ -90,7 +94,10 @@ export abstract class NodeServer extends ServerLifecycle {
   }
 
   protected stopAccepting(done: () => void): void {
-    if (!this.listening) { done(); return; }
+    if (!this.listening) {
+      done();
+      return;
+    }
     this.listening = false;
     // Closes the listening handle now; the callback comes once node has seen
     // every connection go (the lifecycle waits for our own count too).

@@ -17,7 +17,10 @@ class NodeConnection implements TcpConnection {
   readonly remotePort: number;
   readonly remoteFamily: 'IPv4' | 'IPv6';
 
-  constructor(readonly id: number, readonly socket: net.Socket) {
+  constructor(
+    readonly id: number,
+    readonly socket: net.Socket,
+  ) {
     // Read now: node forgets the peer once the socket is destroyed.
     this.remoteAddress = peerAddress(socket);
     this.remotePort = socket.remotePort ?? 0;
@@ -64,9 +67,13 @@ class NodeTcpServer extends NodeServer implements TcpServer {
   private nextId = 1;
   private counters = { accepted: 0, bytesRead: 0, bytesWritten: 0 };
 
-  constructor(private readonly options: TcpServerOptions, readonly backendReason: string) {
+  constructor(
+    private readonly options: TcpServerOptions,
+    readonly backendReason: string,
+  ) {
     const hwm = options.highWaterMark ?? DEFAULT_HWM;
-    if (!Number.isInteger(hwm) || hwm <= 0) throw new RangeError(`Option "highWaterMark" must be a positive integer (bytes), got ${JSON.stringify(options.highWaterMark)}`);
+    if (!Number.isInteger(hwm) || hwm <= 0)
+      throw new RangeError(`Option "highWaterMark" must be a positive integer (bytes), got ${JSON.stringify(options.highWaterMark)}`);
     // allowHalfOpen: the peer's FIN goes to onEnd and the connection stays
     // writable; the default onEnd ends it (see onSocket).
     // highWaterMark (Node >= 20.1) sets the writable mark of every accepted socket.
@@ -87,7 +94,6 @@ class NodeTcpServer extends NodeServer implements TcpServer {
     return this.bind(options);
   }
 
-
   private onSocket(socket: net.Socket): void {
     const conn = new NodeConnection(this.nextId++, socket);
     this.conns.set(conn.id, conn);
@@ -98,7 +104,9 @@ class NodeTcpServer extends NodeServer implements TcpServer {
       (socket as unknown as { _writableState: { highWaterMark: number } })._writableState.highWaterMark = this.highWaterMark;
     }
     let error: Error | undefined;
-    socket.on('error', (err) => { error ??= err; });
+    socket.on('error', (err) => {
+      error ??= err;
+    });
     socket.on('close', () => this.onSocketClose(conn, error));
     if (this.closing) {
       conn.destroy();
@@ -133,15 +141,17 @@ class NodeTcpServer extends NodeServer implements TcpServer {
     // Open connections are served until they end; nothing to do now.
   }
 
-
   protected destroyAll(): void {
     for (const c of this.conns.values()) c.destroy();
   }
 
   stats(): ServerStats {
-    return nodeStats(this.counters, Array.from(this.conns.values(), (c) => c.socket), this.conns.size);
+    return nodeStats(
+      this.counters,
+      Array.from(this.conns.values(), (c) => c.socket),
+      this.conns.size,
+    );
   }
-
 }
 
 export function createNodeTcpServer(options: TcpServerOptions, reason: string): TcpServer {
