@@ -58,6 +58,18 @@ export interface ServerStats {
   batches: number;
   /** Events carried by those batches (io_uring only). */
   events: number;
+  /** Accepted sockets closed at once: no free connection slot, or the listener was closing (native only; 0 on node). */
+  refused: number;
+  /** Loop turns that found the io_uring CQ overflowed (io_uring only; should stay 0). */
+  cqOverflows: number;
+  /** HTTP connections destroyed because their output did not move for sendTimeout. */
+  sendStalls: number;
+  /** HTTP: headersTimeout passed before a head was complete (answered 408). */
+  headersTimeouts: number;
+  /** HTTP: requestTimeout passed (answered 408, or closed once the response had started). */
+  requestTimeouts: number;
+  /** HTTP: idle keep-alive connections closed after keepAliveTimeout. */
+  idleTimeouts: number;
 }
 
 export interface TcpConnection {

@@ -45,6 +45,12 @@ const TRANSPORT_METRICS = [
   ['enobufs', 'ringside_recv_enobufs_total', 'counter', 'Times receiving paused because the buffer ring ran dry (io_uring).'],
   ['batches', 'ringside_batches_total', 'counter', 'Native to JS event batches (native engine).'],
   ['events', 'ringside_events_total', 'counter', 'Events carried by those batches (native engine).'],
+  ['refused', 'ringside_connections_refused_total', 'counter', 'Accepted sockets closed at once: no free connection slot (native engine).'],
+  ['cqOverflows', 'ringside_cq_overflows_total', 'counter', 'Loop turns that found the completion queue overflowed (io_uring).'],
+  ['sendStalls', 'ringside_send_stalls_total', 'counter', 'Connections destroyed because the client stopped reading for sendTimeout.'],
+  ['headersTimeouts', 'ringside_headers_timeouts_total', 'counter', 'Requests answered 408 because the head took longer than headersTimeout.'],
+  ['requestTimeouts', 'ringside_request_timeouts_total', 'counter', 'Requests that passed requestTimeout (answered 408, or closed).'],
+  ['idleTimeouts', 'ringside_idle_timeouts_total', 'counter', 'Idle keep-alive connections closed after keepAliveTimeout.'],
 ] as const;
 
 /** A label value in the exposition format: backslash, double quote and newline escaped. */

@@ -5,12 +5,13 @@
  * with workers, each loop counts its own requests under its own label.
  */
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { epollUnavailableReason } from '@ringside/core';
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { createApp, metrics } from '../src/index.js';
-import { describeAppBackends, useApps } from './app-backends.js';
+import { describeAppBackends, rawExchange, useApps } from './app-backends.js';
 
 /** The value of one exposition line `name{labels} value`, or undefined. */
 function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
@@ -81,6 +82,74 @@ describeAppBackends('metrics', (backend) => {
     const again = await (await request(`${base}/metrics`)).body.text();
     expect(sample(again, 'http_requests_total', { route: '/metrics', status_code: '200', ...w })).toBe(1);
     expect(sample(again, 'http_requests_total', { route: '/hello', status_code: '200', ...w })).toBe(N);
+  });
+
+  it('counts a headers timeout and a send stall among the engine counters', async () => {
+    const big = Buffer.alloc(8 * 1024 * 1024, 0x61);
+    const port = await start(
+      backend,
+      (app) => {
+        app.register(metrics, { path: '/metrics' });
+        app.get('/big', (_req, reply) => reply.type('application/octet-stream').send(big));
+      },
+      { headersTimeout: 300, requestTimeout: 5000, sendTimeout: 500 },
+    );
+    const scrape = async (): Promise<string> => (await request(`http://127.0.0.1:${port}/metrics`)).body.text();
+    const w = { worker: '0' };
+    // The loop's counters are shared by the thread's servers: compare with a scrape before.
+    const before = await scrape();
+    for (const name of [
+      'ringside_headers_timeouts_total',
+      'ringside_request_timeouts_total',
+      'ringside_idle_timeouts_total',
+      'ringside_send_stalls_total',
+      'ringside_connections_refused_total',
+      'ringside_cq_overflows_total',
+    ]) {
+      expect(sample(before, name, w), name).toBeGreaterThanOrEqual(0);
+    }
+    const delta = (text: string, name: string): number => sample(text, name, w)! - sample(before, name, w)!;
+
+    // Half a head, never finished: 408 after headersTimeout.
+    const answer = await rawExchange(port, 'GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ', (d) => d.includes('\r\n\r\n'));
+    expect(answer.startsWith('HTTP/1.1 408 ')).toBe(true);
+
+    // A client that never reads an 8 MiB answer: destroyed after sendTimeout.
+    const s = net.connect(port, '127.0.0.1');
+    s.on('error', () => {});
+    s.pause();
+    s.write('GET /big HTTP/1.1\r\nHost: x\r\n\r\n');
+    let text = '';
+    for (let i = 0; i < 100; i++) {
+      text = await scrape();
+      if (delta(text, 'ringside_send_stalls_total') >= 1) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    s.destroy();
+    expect(delta(text, 'ringside_send_stalls_total')).toBe(1);
+    expect(delta(text, 'ringside_headers_timeouts_total')).toBe(1);
+    expect(delta(text, 'ringside_request_timeouts_total')).toBe(0);
+    if (backend === 'node') expect(sample(text, 'ringside_connections_refused_total', w)).toBe(0);
+  });
+
+  it('counts an idle keep-alive connection closed after keepAliveTimeout', async () => {
+    const port = await start(
+      backend,
+      (app) => {
+        app.register(metrics, { path: '/metrics' });
+        app.get('/', () => 'ok');
+      },
+      { keepAliveTimeout: 300 },
+    );
+    // Scrapes close their connection (reset), so only the raw client below idles.
+    const scrape = async (): Promise<string> => (await request(`http://127.0.0.1:${port}/metrics`, { reset: true })).body.text();
+    const w = { worker: '0' };
+    const before = await scrape();
+    // One request kept alive, then silence: the server closes it (rawExchange resolves on close).
+    const got = await rawExchange(port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n', () => false);
+    expect(got.startsWith('HTTP/1.1 200 ')).toBe(true);
+    const after = await scrape();
+    expect(sample(after, 'ringside_idle_timeouts_total', w)! - sample(before, 'ringside_idle_timeouts_total', w)!).toBe(1);
   });
 });
 

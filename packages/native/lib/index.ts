@@ -218,6 +218,14 @@ export interface NativeStats {
   enters: number;
   /** Loop turns that found the CQ overflowed (the kernel held completions back); should stay 0. */
   cqOverflows: number;
+  /** HTTP connections destroyed because output did not move for sendTimeout (a client that does not read). */
+  sendStalls: number;
+  /** headersTimeout passed before a head was complete (answered 408). */
+  headersTimeouts: number;
+  /** requestTimeout passed: answered 408 (or closed, when the handler had started its response). */
+  requestTimeouts: number;
+  /** Idle keep-alive connections closed after keepAliveTimeout. */
+  idleTimeouts: number;
 }
 
 /** The keys of NativeStats at run time; the compiler refuses a key missing here or extra. */
@@ -232,6 +240,10 @@ export const nativeStatsKeys = Object.keys({
   events: true,
   enters: true,
   cqOverflows: true,
+  sendStalls: true,
+  headersTimeouts: true,
+  requestTimeouts: true,
+  idleTimeouts: true,
 } satisfies Record<keyof NativeStats, true>) as readonly (keyof NativeStats)[];
 
 export interface Binding {

@@ -306,6 +306,7 @@ void Loop::http_timeouts(Connection& c, uint64_t now) {
   // Every state, closing ones included: output the peer does not take for
   // send_timeout ends the connection (a client that never reads).
   if (opt.send_timeout_ms && (c.send_inflight || c.queued() > 0) && now - c.send_progress_ms >= opt.send_timeout_ms) {
+    stats_.send_stalls++;
     write_timeout(late_record(), id_of(c), TO_SEND);
     begin_close(c, -ETIMEDOUT);
     return;
@@ -318,13 +319,16 @@ void Loop::http_timeouts(Connection& c, uint64_t now) {
   };
   if (h.outstanding == 0) {
     if (h.head_started_ms && opt.headers_timeout_ms && now - h.head_started_ms >= opt.headers_timeout_ms) {
+      stats_.headers_timeouts++;
       answer_408(TO_HEADERS);
     } else if (h.request_started_ms && opt.request_timeout_ms && now - h.request_started_ms >= opt.request_timeout_ms) {
+      stats_.request_timeouts++;
       answer_408(TO_REQUEST);
     } else if (!h.head_started_ms && c.inbuf.empty() && h.phase == HttpConn::Phase::Head &&
                now - h.idle_since_ms >= opt.keep_alive_timeout_ms) {
       // keep_alive_timeout_ms 0: JS sends Connection: close on every response, so idle never lasts.
       if (opt.keep_alive_timeout_ms) {
+        stats_.idle_timeouts++;
         write_timeout(late_record(), id_of(c), TO_IDLE);
         begin_close(c, 0);
       }
@@ -333,6 +337,7 @@ void Loop::http_timeouts(Connection& c, uint64_t now) {
              !h.timeout_reported) {
     // A handler is still working: JS answers 408 if it has not started the response, else closes.
     h.timeout_reported = true;
+    stats_.request_timeouts++;
     write_timeout(late_record(), id_of(c), TO_REQUEST);
   }
 }

@@ -5,17 +5,21 @@
 #include <cstdint>
 
 // X(field, "jsKey")
-#define RINGSIDE_LOOP_STATS(X)     \
-  X(connections, "connections")    \
-  X(accepted, "accepted")          \
-  X(refused, "refused")            \
-  X(bytes_read, "bytesRead")       \
-  X(bytes_written, "bytesWritten") \
-  X(enobufs, "enobufs")            \
-  X(batches, "batches")            \
-  X(events, "events")              \
-  X(enters, "enters")              \
-  X(cq_overflows, "cqOverflows")
+#define RINGSIDE_LOOP_STATS(X)           \
+  X(connections, "connections")          \
+  X(accepted, "accepted")                \
+  X(refused, "refused")                  \
+  X(bytes_read, "bytesRead")             \
+  X(bytes_written, "bytesWritten")       \
+  X(enobufs, "enobufs")                  \
+  X(batches, "batches")                  \
+  X(events, "events")                    \
+  X(enters, "enters")                    \
+  X(cq_overflows, "cqOverflows")         \
+  X(send_stalls, "sendStalls")           \
+  X(headers_timeouts, "headersTimeouts") \
+  X(request_timeouts, "requestTimeouts") \
+  X(idle_timeouts, "idleTimeouts")
 
 namespace ringside {
 

@@ -73,6 +73,12 @@ export abstract class NativeServer extends ServerLifecycle implements LoopClient
       enobufs: n?.enobufs ?? 0,
       batches: n?.batches ?? 0,
       events: n?.events ?? 0,
+      refused: n?.refused ?? 0,
+      cqOverflows: n?.cqOverflows ?? 0,
+      sendStalls: n?.sendStalls ?? 0,
+      headersTimeouts: n?.headersTimeouts ?? 0,
+      requestTimeouts: n?.requestTimeouts ?? 0,
+      idleTimeouts: n?.idleTimeouts ?? 0,
     };
   }
 }

@@ -11,7 +11,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type net from 'node:net';
 import type { HttpLimits, HttpTransport, HttpTransportOptions, IncomingHeaders, OutgoingHeaders, RawRequest, RawResponse } from '../../http-types.js';
 import type { AddressInfo, ListenOptions, ServerStats } from '../../types.js';
-import { NodeServer, kernelBytes, nodeStats, peerAddress, sentBytes } from './server-common.js';
+import { NodeServer, kernelBytes, nodeStats, peerAddress, sentBytes, type HttpTimeoutCounters } from './server-common.js';
 import { acceptAnyMinorVersion } from './lenient-version.js';
 import { bodyless, checkStatus, scanHeaders, validateResponse } from '../../http-framing.js';
 import { HTTP_HIGH_WATER_MARK as HIGH_WATER_MARK, LINGER_MS, runHandler } from '../../http-rules.js';
@@ -344,6 +344,7 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
   private sweepMs = 1000;
   private lastSweep = 0;
   private counters = { accepted: 0, bytesRead: 0, bytesWritten: 0 };
+  private timeouts: HttpTimeoutCounters = { sendStalls: 0, headersTimeouts: 0, requestTimeouts: 0, idleTimeouts: 0 };
 
   constructor(
     private readonly options: HttpTransportOptions,
@@ -408,6 +409,8 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
       this.lingerClose(conn);
     };
     socket.on('close', () => this.onConnClose(conn));
+    // server.timeout is 0: the only socket timeout node sets is keepAliveTimeout on an idle connection (node then destroys it).
+    socket.on('timeout', () => this.timeouts.idleTimeouts++);
     // The peer half-closed: what is in flight is answered, then the connection closes (httpAllowHalfOpen).
     socket.on('end', () => {
       conn.closing = true;
@@ -473,6 +476,7 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
       return;
     }
     const e = parseErrorAnswer(err);
+    if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') this.countReceiveTimeout(conn);
     // The request whose body was arriving fails first; the app may still answer it (as on io_uring).
     // A body already complete (its 'end' not yet emitted) is not the one in error: a later request is.
     const req = conn.bodyReq?.raw.complete ? null : conn.bodyReq;
@@ -486,6 +490,17 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
     }
     if (r) this.dropFrom(r);
     this.answerLater(conn, e, r?.req.method === 'HEAD');
+  }
+
+  /**
+   * node reports headersTimeout and requestTimeout alike: a head still arriving is the headers
+   * deadline (node clips headersTimeout to requestTimeout), a body still arriving the request's.
+   */
+  private countReceiveTimeout(conn: Conn): void {
+    const l = this.limits;
+    const headPassed = conn.bodyReq !== null && !conn.bodyReq.raw.complete;
+    if (!headPassed && l.headersTimeout > 0 && (l.requestTimeout === 0 || l.headersTimeout <= l.requestTimeout)) this.timeouts.headersTimeouts++;
+    else this.timeouts.requestTimeouts++;
   }
 
   /** r and every later response of its connection are given up: the app can no longer answer them. */
@@ -659,8 +674,10 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
     const late = this.lastSweep > 0 && now - this.lastSweep > 2 * this.sweepMs;
     this.lastSweep = now;
     for (const conn of this.conns) {
-      if (sendTimeout > 0 && !late && this.sendStalled(conn, now, sendTimeout)) this.destroyConn(conn);
-      else if (requestTimeout > 0) this.checkRequestTimeout(conn, now, requestTimeout);
+      if (sendTimeout > 0 && !late && this.sendStalled(conn, now, sendTimeout)) {
+        this.timeouts.sendStalls++;
+        this.destroyConn(conn);
+      } else if (requestTimeout > 0) this.checkRequestTimeout(conn, now, requestTimeout);
     }
   }
 
@@ -690,6 +707,7 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
     this.settle(conn);
     const r = conn.live[0];
     if (!r || r.finished || now - r.startedAt <= limit) return;
+    this.timeouts.requestTimeouts++;
     const req = r.req;
     if (conn.bodyReq === req) {
       conn.bodyReq = null;
@@ -724,6 +742,7 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
       this.counters,
       Array.from(this.conns, (c) => c.socket),
       this.conns.size,
+      this.timeouts,
     );
   }
 }

@@ -52,11 +52,21 @@ export function kernelBytes(socket: net.Socket): number {
   return dispatched - queued;
 }
 
-/** stats() of a node-backend server: counters of closed sockets plus the live ones'. */
+/** The HTTP deadline counters the node HTTP transport keeps (the native loop counts the same in stats.h). */
+export type HttpTimeoutCounters = Pick<ServerStats, 'sendStalls' | 'headersTimeouts' | 'requestTimeouts' | 'idleTimeouts'>;
+
+const noTimeouts: HttpTimeoutCounters = { sendStalls: 0, headersTimeouts: 0, requestTimeouts: 0, idleTimeouts: 0 };
+
+/**
+ * stats() of a node-backend server: counters of closed sockets plus the live ones'.
+ * The engine-only counters (enobufs, batches, events, refused, cqOverflows) are 0:
+ * node:net has no buffer ring, batches or completion queue, and accepts every socket it is given.
+ */
 export function nodeStats(
   counters: { accepted: number; bytesRead: number; bytesWritten: number },
   sockets: Iterable<net.Socket>,
   connections: number,
+  timeouts: HttpTimeoutCounters = noTimeouts,
 ): ServerStats {
   let bytesRead = counters.bytesRead;
   let bytesWritten = counters.bytesWritten;
@@ -64,7 +74,22 @@ export function nodeStats(
     bytesRead += s.bytesRead;
     bytesWritten += sentBytes(s);
   }
-  return { backend: 'node', connections, accepted: counters.accepted, bytesRead, bytesWritten, enobufs: 0, batches: 0, events: 0 };
+  return {
+    backend: 'node',
+    connections,
+    accepted: counters.accepted,
+    bytesRead,
+    bytesWritten,
+    enobufs: 0,
+    batches: 0,
+    events: 0,
+    refused: 0,
+    cqOverflows: 0,
+    sendStalls: timeouts.sendStalls,
+    headersTimeouts: timeouts.headersTimeouts,
+    requestTimeouts: timeouts.requestTimeouts,
+    idleTimeouts: timeouts.idleTimeouts,
+  };
 }
 
 /** What the node TCP server and HTTP transport share: one listening node server. */
