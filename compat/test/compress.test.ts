@@ -89,7 +89,7 @@ describeCompat('@fastify/compress', (via) => {
     }
   });
 
-  it("HEAD: no body; the GET's headers (a difference from fastify, see packages/http/README.md, "fastify plugins")", async () => {
+  it("HEAD: no body; the GET's headers (a difference from fastify, see the fastify plugins table in packages/http/README.md)", async () => {
     const pair = await start(build());
     // fastify's automatic HEAD route empties the payload in an onSend hook that runs before the
     // hooks @fastify/compress adds with onRoute, so its HEAD says neither Content-Encoding nor

@@ -207,7 +207,7 @@ describeCompat('@fastify/multipart', (via) => {
     // fastify lets a streaming parser read any length and multipart's fileSize (default: bodyLimit)
     // answers FST_REQ_FILE_TOO_LARGE; Ringside refuses the body by its length first: the
     // framework (FST_ERR_CTP_BODY_TOO_LARGE), or over a socket the transport, before any
-    // JavaScript runs (RS_ERR_HTTP_BODY_TOO_LARGE). Same status; the code differs (packages/http/README.md, "fastify plugins").
+    // JavaScript runs (RS_ERR_HTTP_BODY_TOO_LARGE). Same status; the code differs (the fastify plugins table in packages/http/README.md).
     const res = await expectSame(
       pair,
       post(
