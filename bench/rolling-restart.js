@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * Rolling restarts behind a real balancer, under load. Starts Debian's nginx on
- * 127.0.0.1 with examples/deploy/nginx.conf (ports rewritten) in front of three
- * instances of an app (default examples/deploy/server.js), runs continuous
+ * 127.0.0.1 with deploy/nginx.conf (ports rewritten) in front of three
+ * instances of an app (default deploy/server.js), runs continuous
  * keep-alive load through it with autocannon — GET / and non-idempotent
  * POST /echo, which nginx never retries once sent — restarts the instances one
  * by one with SIGTERM, and fails unless every request got a 2xx.
@@ -30,7 +30,7 @@ const args = Object.fromEntries(
     return [m[1], m[2] ?? 'true'];
   }),
 );
-const server = path.resolve(args.server ?? path.join(ROOT, 'examples/deploy/server.js'));
+const server = path.resolve(args.server ?? path.join(ROOT, 'deploy/server.js'));
 const restarts = Number(args.restarts ?? 3);
 const connections = Number(args.connections ?? 16);
 const settleMs = Number(args.settle ?? 3000); // > nginx fail_timeout (2 s): every upstream is back in rotation
@@ -50,10 +50,10 @@ const lbPort = await freePort();
 
 // ---- nginx: the shipped site config, ports rewritten, in a minimal main config.
 let n = 0;
-const site = readFileSync(path.join(ROOT, 'examples/deploy/nginx.conf'), 'utf8')
+const site = readFileSync(path.join(ROOT, 'deploy/nginx.conf'), 'utf8')
   .replace(/127\.0\.0\.1:300\d/g, () => `127.0.0.1:${ports[n++]}`)
   .replace(/listen 8080;/, `listen 127.0.0.1:${lbPort};`);
-if (n !== 3) throw new Error('examples/deploy/nginx.conf: expected three upstream servers 127.0.0.1:300N');
+if (n !== 3) throw new Error('deploy/nginx.conf: expected three upstream servers 127.0.0.1:300N');
 writeFileSync(path.join(tmp, 'site.conf'), site);
 // keepalive_requests (client side, default 1000): nginx then closes the load generator's connection,
 // and autocannon may already be writing its next request there (a reset between client and nginx, no upstream involved).

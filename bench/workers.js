@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Event loops per process: req/s and server CPU per request of
- * examples/deploy/server.js with WORKERS=1 and WORKERS=2 (listen({ workers })),
+ * deploy/server.js with WORKERS=1 and WORKERS=2 (listen({ workers })),
  * GET / over keep-alive connections, autocannon in this process.
  *
  * On a machine with N cores, run it with --workers=1,N/2,N and the load
@@ -36,7 +36,7 @@ installSignalHandlers();
 
 async function measure(workers) {
   const port = await freePort();
-  const child = spawn(process.execPath, [path.join(ROOT, 'examples/deploy/server.js')], {
+  const child = spawn(process.execPath, [path.join(ROOT, 'deploy/server.js')], {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', WORKERS: String(workers) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -60,6 +60,13 @@ export interface ServerStats {
   events: number;
   /** Accepted sockets closed at once: no free connection slot, or the listener was closing (native only; 0 on node). */
   refused: number;
+  /**
+   * accept() calls that failed: out of file descriptors (EMFILE, ENFILE) or
+   * memory. Native: the connections wait in the backlog and the loop retries
+   * on its next tick; node: what node:net reports (libuv accepts and closes
+   * sockets itself under EMFILE, which no counter sees).
+   */
+  acceptErrors: number;
   /** Loop turns that found the io_uring CQ overflowed (io_uring only; should stay 0). */
   cqOverflows: number;
   /** HTTP connections destroyed because their output did not move for sendTimeout. */

@@ -49,8 +49,13 @@ export type WorkersChoice = 'auto' | number;
 /** What a worker thread is told at start. */
 interface WorkerInfo {
   index: number;
+  /** Loops in the pool, the main thread's included. */
+  count: number;
   port?: number;
 }
+
+/** On the main thread: loops of the pool it started (1 before, or without one). */
+let mainLoops = 1;
 
 function info(): WorkerInfo | null {
   const d = workerData as Record<string, unknown> | null;
@@ -60,6 +65,11 @@ function info(): WorkerInfo | null {
 /** The index of the loop this code runs on (0 outside worker threads of a pool). */
 export function workerIndex(): number {
   return info()?.index ?? 0;
+}
+
+/** Loops in this thread's pool, this one included (1 outside a pool). */
+export function workerCount(): number {
+  return info()?.count ?? mainLoops;
 }
 
 /** In a worker thread of a pool: the port the main thread bound (it may have asked for port 0). */
@@ -133,6 +143,7 @@ export class WorkerPool {
 
   /** Start the workers; with `waitListening`, resolve once each has said it listens or has exited once. */
   async start(waitListening: boolean): Promise<void> {
+    mainLoops = this.options.count;
     const started: Promise<void>[] = [];
     for (let i = 1; i < this.options.count; i++) {
       const slot: Slot = { index: i, worker: null, startedAt: 0, crashes: 0, timer: null };
@@ -143,7 +154,7 @@ export class WorkerPool {
   }
 
   private spawn(slot: Slot): Promise<void> {
-    const workerInfo: WorkerInfo = { index: slot.index, ...(this.options.port !== undefined ? { port: this.options.port } : {}) };
+    const workerInfo: WorkerInfo = { index: slot.index, count: this.options.count, ...(this.options.port !== undefined ? { port: this.options.port } : {}) };
     const w = new Worker(this.entry, { argv: process.argv.slice(2), workerData: { [MARK]: workerInfo }, env: process.env });
     slot.worker = w;
     slot.startedAt = Date.now();

@@ -1,4 +1,4 @@
-// examples/deploy/ validates as far as this machine allows: the seccomp
+// deploy/ validates as far as this machine allows: the seccomp
 // profile's shape and its one change to Docker's default, the Kubernetes
 // manifest parses and points at that profile, nginx -t and systemd-analyze
 // verify accept the nginx and systemd files (each skipped loudly when the
@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { missingTool } from './helpers.js';
 
-const dir = fileURLToPath(new URL('../../../examples/deploy/', import.meta.url));
+const dir = fileURLToPath(new URL('../../../deploy/', import.meta.url));
 const read = (name: string) => readFileSync(join(dir, name), 'utf8');
 const IO_URING = ['io_uring_setup', 'io_uring_enter', 'io_uring_register'];
 const work = mkdtempSync(join(tmpdir(), 'ringside-deploy-kit-'));
@@ -129,7 +129,7 @@ describe('Dockerfile', () => {
 // nginx has no --version; Debian puts it in /usr/sbin, often not on a user's PATH.
 const nginx = ['nginx', '/usr/sbin/nginx'].find((p) => spawnSync(p, ['-v']).status === 0);
 const nginxMissing = nginx ? null : 'nginx not found (Debian/Ubuntu: apt-get install -y nginx-light)';
-if (nginxMissing) console.warn(`\n*** SKIPPING nginx -t on examples/deploy/nginx.conf: ${nginxMissing}\n`);
+if (nginxMissing) console.warn(`\n*** SKIPPING nginx -t on deploy/nginx.conf: ${nginxMissing}\n`);
 describe.skipIf(!!nginxMissing)(`nginx.conf${nginxMissing ? ` (SKIPPED: ${nginxMissing})` : ''}`, () => {
   it('passes nginx -t as a site file in a minimal main config', () => {
     const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((k) => `${k}_temp_path ${work}/${k};`).join(' ');
@@ -143,7 +143,7 @@ describe.skipIf(!!nginxMissing)(`nginx.conf${nginxMissing ? ` (SKIPPED: ${nginxM
 });
 
 const systemdMissing = missingTool('systemd-analyze');
-if (systemdMissing) console.warn(`\n*** SKIPPING systemd-analyze verify on examples/deploy/ringside@.service: ${systemdMissing}\n`);
+if (systemdMissing) console.warn(`\n*** SKIPPING systemd-analyze verify on deploy/ringside@.service: ${systemdMissing}\n`);
 describe.skipIf(!!systemdMissing)(`ringside@.service${systemdMissing ? ` (SKIPPED: ${systemdMissing})` : ''}`, () => {
   it('passes systemd-analyze verify as an instance, with the settings a server needs', () => {
     const unit = read('ringside@.service');

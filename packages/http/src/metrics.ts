@@ -7,13 +7,14 @@
  * With it, one onResponse hook counts each request by method, route pattern
  * (never the raw URL: bounded label values) and status, and observes its
  * latency; a scrape adds the transport's own counters (open connections,
- * bytes in/out, buffer-ring exhaustion, batches) for this event loop. Every
+ * bytes in/out, buffer-ring exhaustion, batches) of each event loop. Every
  * series carries `worker`, the loop's index (0 without workers): with
- * listen({ workers }) each loop counts its own and answers a scrape with its
- * own, so a scrape sees the loop whose connection it arrived on.
+ * listen({ workers }) each loop counts its own, and the loop that takes a
+ * scrape gathers the others' (metrics-gather.ts), so one scrape shows them all.
  */
-import { workerIndex } from '@ringside/core';
+import { workerIndex, type ServerStats } from '@ringside/core';
 import type { App } from './app.js';
+import { LoopGather } from './metrics-gather.js';
 import { plugin } from './plugin.js';
 import type { Reply } from './reply.js';
 import type { Request } from './request.js';
@@ -29,11 +30,19 @@ const DEFAULT_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0
 
 /** One route's requests: counts by status, latency histogram (non-cumulative counts per bucket, +Inf last). */
 interface RouteSeries {
+  /** method and route labels, escaped; the worker label is added when rendered. */
   labels: string;
   byStatus: Map<number, number>;
   buckets: number[];
   sum: number;
   count: number;
+}
+
+/** One event loop's series and transport counters: what a loop sends another for a scrape (structured-cloned). */
+interface LoopSnapshot {
+  worker: number;
+  series: RouteSeries[];
+  stats: ServerStats | null;
 }
 
 /** The transport's counters this exposes: [stats() key, metric name, type, help]. */
@@ -46,6 +55,7 @@ const TRANSPORT_METRICS = [
   ['batches', 'ringside_batches_total', 'counter', 'Native to JS event batches (native engine).'],
   ['events', 'ringside_events_total', 'counter', 'Events carried by those batches (native engine).'],
   ['refused', 'ringside_connections_refused_total', 'counter', 'Accepted sockets closed at once: no free connection slot (native engine).'],
+  ['acceptErrors', 'ringside_accept_errors_total', 'counter', 'accept() calls that failed: out of file descriptors (EMFILE, ENFILE) or memory.'],
   ['cqOverflows', 'ringside_cq_overflows_total', 'counter', 'Loop turns that found the completion queue overflowed (io_uring).'],
   ['sendStalls', 'ringside_send_stalls_total', 'counter', 'Connections destroyed because the client stopped reading for sendTimeout.'],
   ['headersTimeouts', 'ringside_headers_timeouts_total', 'counter', 'Requests answered 408 because the head took longer than headersTimeout.'],
@@ -63,10 +73,10 @@ function formatNumber(n: number): string {
   return n === Number.POSITIVE_INFINITY ? '+Inf' : String(n);
 }
 
+/** This loop's request series. */
 class Registry {
   readonly #series = new Map<string, RouteSeries>();
   readonly #bounds: readonly number[];
-  readonly #worker = `worker="${workerIndex()}"`;
 
   constructor(bounds: readonly number[]) {
     this.#bounds = bounds;
@@ -77,7 +87,7 @@ class Registry {
     let s = this.#series.get(key);
     if (s === undefined) {
       s = {
-        labels: `method="${labelValue(method)}",route="${labelValue(route)}",${this.#worker}`,
+        labels: `method="${labelValue(method)}",route="${labelValue(route)}"`,
         byStatus: new Map(),
         buckets: new Array<number>(this.#bounds.length + 1).fill(0),
         sum: 0,
@@ -93,34 +103,45 @@ class Registry {
     s.count++;
   }
 
-  /** The exposition text: request series, then the transport's counters (when listening). */
-  render(app: App): string {
-    const out: string[] = [];
-    out.push('# HELP http_requests_total Requests answered, by method, route pattern and status.', '# TYPE http_requests_total counter');
-    for (const s of this.#series.values()) {
-      for (const [status, n] of s.byStatus) out.push(`http_requests_total{${s.labels},status_code="${status}"} ${n}`);
-    }
-    out.push('# HELP http_request_duration_seconds Time from routing to the end of the response.', '# TYPE http_request_duration_seconds histogram');
-    for (const s of this.#series.values()) {
-      let cumulative = 0;
-      for (let i = 0; i <= this.#bounds.length; i++) {
-        cumulative += s.buckets[i];
-        const le = i < this.#bounds.length ? formatNumber(this.#bounds[i]) : '+Inf';
-        out.push(`http_request_duration_seconds_bucket{${s.labels},le="${le}"} ${cumulative}`);
-      }
-      out.push(`http_request_duration_seconds_sum{${s.labels}} ${s.sum}`, `http_request_duration_seconds_count{${s.labels}} ${s.count}`);
-    }
-    const transport = app.transport;
-    if (transport !== null) {
-      const stats = transport.stats();
-      out.push('# HELP ringside_info The backend this event loop runs on.', '# TYPE ringside_info gauge');
-      out.push(`ringside_info{backend="${stats.backend}",${this.#worker}} 1`);
-      for (const [key, name, type, help] of TRANSPORT_METRICS) {
-        out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, `${name}{${this.#worker}} ${stats[key]}`);
-      }
-    }
-    return `${out.join('\n')}\n`;
+  snapshot(app: App): LoopSnapshot {
+    return { worker: workerIndex(), series: [...this.#series.values()], stats: app.transport?.stats() ?? null };
   }
+}
+
+/** The exposition text of every loop's snapshot: each family once, its series labelled by worker. */
+function render(loops: LoopSnapshot[], bounds: readonly number[]): string {
+  loops.sort((a, b) => a.worker - b.worker);
+  const out: string[] = [];
+  out.push('# HELP http_requests_total Requests answered, by method, route pattern and status.', '# TYPE http_requests_total counter');
+  for (const loop of loops) {
+    for (const s of loop.series) {
+      for (const [status, n] of s.byStatus) out.push(`http_requests_total{${s.labels},worker="${loop.worker}",status_code="${status}"} ${n}`);
+    }
+  }
+  out.push('# HELP http_request_duration_seconds Time from routing to the end of the response.', '# TYPE http_request_duration_seconds histogram');
+  for (const loop of loops) {
+    for (const s of loop.series) {
+      const labels = `${s.labels},worker="${loop.worker}"`;
+      let cumulative = 0;
+      for (let i = 0; i <= bounds.length; i++) {
+        cumulative += s.buckets[i];
+        const le = i < bounds.length ? formatNumber(bounds[i]) : '+Inf';
+        out.push(`http_request_duration_seconds_bucket{${labels},le="${le}"} ${cumulative}`);
+      }
+      out.push(`http_request_duration_seconds_sum{${labels}} ${s.sum}`, `http_request_duration_seconds_count{${labels}} ${s.count}`);
+    }
+  }
+  // Transport series only from loops that listen (none under inject()).
+  const listening = loops.filter((l): l is LoopSnapshot & { stats: ServerStats } => l.stats !== null);
+  if (listening.length > 0) {
+    out.push('# HELP ringside_info The backend each event loop runs on.', '# TYPE ringside_info gauge');
+    for (const l of listening) out.push(`ringside_info{backend="${l.stats.backend}",worker="${l.worker}"} 1`);
+    for (const [key, name, type, help] of TRANSPORT_METRICS) {
+      out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+      for (const l of listening) out.push(`${name}{worker="${l.worker}"} ${l.stats[key]}`);
+    }
+  }
+  return `${out.join('\n')}\n`;
 }
 
 async function metricsPlugin(app: App, opts: MetricsOptions): Promise<void> {
@@ -129,15 +150,26 @@ async function metricsPlugin(app: App, opts: MetricsOptions): Promise<void> {
   if (!bounds.every((b, i) => Number.isFinite(b) && b > 0 && (i === 0 || b > bounds[i - 1])))
     throw new TypeError(`metrics option "buckets" must be ascending positive numbers of seconds, got ${JSON.stringify(bounds)}`);
   const registry = new Registry(bounds);
+  const loops = new LoopGather(`@ringside/metrics ${path}`, () => registry.snapshot(app));
   // Callback style: no promise per request.
   app.addHook('onResponse', (req: Request, reply: Reply, done: () => void) => {
     // The route pattern, never the URL; unrouted requests (404) all have the not-found route's '*'.
     registry.observe(req.method, req.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
+  // With workers, every loop answers the others' scrapes from the moment it listens.
+  app.addHook('onListen', (done: () => void) => {
+    loops.open();
+    done();
+  });
+  app.addHook('onClose', (_app: App, done: () => void) => {
+    loops.close();
+    done();
+  });
   app.get(path, (_req, reply) => {
     reply.type('text/plain; version=0.0.4; charset=utf-8');
-    return registry.render(app);
+    const all = loops.gather();
+    return Array.isArray(all) ? render(all, bounds) : all.then((l) => render(l, bounds));
   });
 }
 

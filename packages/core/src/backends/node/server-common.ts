@@ -8,15 +8,15 @@ import { listenOptions } from '../native/listen.js';
  * reusePort: node:net honours it from Node 22.12 / 23.1 and ignores it before
  * (Node 20 has no SO_REUSEPORT), so on Node 20 a second listener on the same
  * port fails with EADDRINUSE. Errors of the listening socket after that
- * (accept failing, e.g. EMFILE) become warnings, never a crash.
+ * (accept failing) go to `onError`, never a crash.
  */
-export async function listenServer(server: net.Server, options: ListenOptions): Promise<AddressInfo> {
+export async function listenServer(server: net.Server, options: ListenOptions, onError: (err: NodeJS.ErrnoException) => void): Promise<AddressInfo> {
   const opts = listenOptions(options, null);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen({ port: opts.port, host: opts.host, backlog: opts.backlog, ipv6Only: opts.ipv6Only, reusePort: opts.reusePort }, () => {
       server.off('error', reject);
-      server.on('error', (err) => process.emitWarning(`ringside: server error: ${err.message}`));
+      server.on('error', onError);
       resolve();
     });
   });
@@ -62,12 +62,7 @@ const noTimeouts: HttpTimeoutCounters = { sendStalls: 0, headersTimeouts: 0, req
  * The engine-only counters (enobufs, batches, events, refused, cqOverflows) are 0:
  * node:net has no buffer ring, batches or completion queue, and accepts every socket it is given.
  */
-export function nodeStats(
-  counters: { accepted: number; bytesRead: number; bytesWritten: number },
-  sockets: Iterable<net.Socket>,
-  connections: number,
-  timeouts: HttpTimeoutCounters = noTimeouts,
-): ServerStats {
+export function nodeStats(counters: NodeCounters, sockets: Iterable<net.Socket>, connections: number, timeouts: HttpTimeoutCounters = noTimeouts): ServerStats {
   let bytesRead = counters.bytesRead;
   let bytesWritten = counters.bytesWritten;
   for (const s of sockets) {
@@ -84,6 +79,7 @@ export function nodeStats(
     batches: 0,
     events: 0,
     refused: 0,
+    acceptErrors: counters.acceptErrors,
     cqOverflows: 0,
     sendStalls: timeouts.sendStalls,
     headersTimeouts: timeouts.headersTimeouts,
@@ -92,10 +88,19 @@ export function nodeStats(
   };
 }
 
+/** What a node-backend server counts itself; bytes of closed sockets (the live ones' are read at stats()). */
+interface NodeCounters {
+  accepted: number;
+  bytesRead: number;
+  bytesWritten: number;
+  acceptErrors: number;
+}
+
 /** What the node TCP server and HTTP transport share: one listening node server. */
 export abstract class NodeServer extends ServerLifecycle {
   private addr: AddressInfo | null = null;
   private listening = false;
+  protected readonly counters: NodeCounters = { accepted: 0, bytesRead: 0, bytesWritten: 0, acceptErrors: 0 };
 
   constructor(protected readonly server: net.Server) {
     super();
@@ -106,7 +111,7 @@ export abstract class NodeServer extends ServerLifecycle {
     if (this.closeCalled) throw new Error('Server is closed; create a new one to listen again');
     this.listening = true;
     try {
-      this.addr = await listenServer(this.server, options);
+      this.addr = await listenServer(this.server, options, (err) => this.listenerError(err));
     } catch (e) {
       this.listening = false;
       throw e;
@@ -116,6 +121,16 @@ export abstract class NodeServer extends ServerLifecycle {
 
   address(): AddressInfo | null {
     return this.addr;
+  }
+
+  /**
+   * An error of the listening socket: accept failed (libuv's own EMFILE/ENFILE
+   * handling accepts and closes such connections unreported; what reaches here
+   * is the rest, e.g. ENOMEM). Counted and warned, never a crash.
+   */
+  private listenerError(err: NodeJS.ErrnoException): void {
+    if (err.syscall === 'accept') this.counters.acceptErrors++;
+    process.emitWarning(`ringside: server error: ${err.message}`);
   }
 
   protected stopAccepting(done: () => void): void {

@@ -65,7 +65,6 @@ class NodeTcpServer extends NodeServer implements TcpServer {
   private readonly conns = new Map<number, NodeConnection>();
   private readonly highWaterMark: number;
   private nextId = 1;
-  private counters = { accepted: 0, bytesRead: 0, bytesWritten: 0 };
 
   constructor(
     private readonly options: TcpServerOptions,

@@ -1,7 +1,7 @@
 // Writes seccomp-io_uring.json: a Docker default seccomp profile plus exactly
 // io_uring_setup, io_uring_enter and io_uring_register (Docker ≥ 25 removed
 // them from its default; Ringside's native engine then falls back to epoll).
-//   node examples/deploy/seccomp-profile.mjs <docker default.json> [out.json]
+//   node deploy/seccomp-profile.mjs <docker default.json> [out.json]
 // Regenerate from the default of the Docker version you run: newer releases
 // allow a few more syscalls than the one shipped here was made from (see README).
 import { readFileSync, writeFileSync } from 'node:fs';
