@@ -4,10 +4,11 @@
  * connection; later ones (pipelining) hold their bytes until it is done.
  */
 import type { OutgoingHeaders, RawResponse } from '../../http-types.js';
+import type { RawWebSocket, WebSocketAccept, WebSocketEvents } from '../../websocket-types.js';
 import type { NativeRequest } from './http-request.js';
 import type { HttpConnection } from './http-connection.js';
 import { byteLengthOf } from './http-strings.js';
-import { dateHeader, statusLine } from './http-serialize.js';
+import { responseBytes } from './http-serialize.js';
 import { bodyless, scanHeaders } from '../../http-framing.js';
 import { closesConnection, connectionHeader } from '../../keep-alive.js';
 import { ResponseState } from '../../response-state.js';
@@ -20,61 +21,10 @@ export interface ResponseOwner {
   /** Whether this response may keep the connection open. */
   mayKeepAlive(res: NativeResponse): boolean;
   destroy(res: NativeResponse): void;
+  upgradeWebSocket(res: NativeResponse, accept: WebSocketAccept, events: WebSocketEvents): RawWebSocket;
 }
 
 const CRLF = '\r\n';
-
-/** The last string response, whole: servers often answer the same bytes again and again. */
-const lastResponse = {
-  status: 0,
-  body: null as string | null,
-  headRequest: false,
-  version: '',
-  date: '',
-  keys: [] as string[],
-  values: [] as unknown[],
-  keepAlive: false,
-  userKeepAlive: true,
-  noBody: false,
-  bytes: '',
-};
-
-function sameHeaders(headers: OutgoingHeaders, keys: string[], values: unknown[]): boolean {
-  let i = 0;
-  for (const k in headers) {
-    const v = headers[k];
-    if (v === undefined) continue;
-    if (i >= keys.length || keys[i] !== k || values[i] !== v) return false;
-    i++;
-  }
-  return i === keys.length;
-}
-
-function remember(status: number, headers: OutgoingHeaders, body: string, res: NativeResponse, bytes: string): void {
-  const c = lastResponse;
-  const keys: string[] = [];
-  const values: unknown[] = [];
-  let userKeepAlive = true;
-  for (const k in headers) {
-    const v = headers[k];
-    if (v === undefined) continue;
-    if (typeof v === 'object') return; // arrays: not worth comparing
-    if (k.length === 10 && k.toLowerCase() === 'connection' && closesConnection(String(v))) userKeepAlive = false;
-    keys.push(k);
-    values.push(v);
-  }
-  c.status = status;
-  c.body = body;
-  c.headRequest = res.isHeadRequestResponse;
-  c.version = res.req.httpVersion;
-  c.date = dateHeader();
-  c.keys = keys;
-  c.values = values;
-  c.keepAlive = res.keepAlive;
-  c.userKeepAlive = userKeepAlive;
-  c.noBody = res.noBodyResponse;
-  c.bytes = bytes;
-}
 
 export class NativeResponse extends ResponseState implements RawResponse {
   keepAlive = true;
@@ -82,9 +32,6 @@ export class NativeResponse extends ResponseState implements RawResponse {
   private noBody = false;
   get isHeadRequestResponse(): boolean {
     return this.isHeadRequest;
-  }
-  get noBodyResponse(): boolean {
-    return this.noBody;
   }
   private held: (string | Uint8Array)[] | null = null;
   private heldBytes = 0;
@@ -99,27 +46,28 @@ export class NativeResponse extends ResponseState implements RawResponse {
     super();
   }
 
-  /** bodyLength: bytes; -1 streaming (length unknown); -2 HEAD without a body (headers as given). */
-  private framing(status: number, headers: OutgoingHeaders, bodyLength: number): string {
-    const scan = scanHeaders(headers, true, null);
+  /**
+   * Assemble the head in responseBytes. bodyLength: bytes; -1 streaming
+   * (length unknown); -2 HEAD without a body (headers as given).
+   */
+  private framing(status: number, headers: OutgoingHeaders, bodyLength: number): void {
+    const scan = responseBytes.head(status, headers);
     this.noBody = this.isHeadRequest || bodyless(status);
     this.keepAlive = this.owner.mayKeepAlive(this) && !closesConnection(scan.connection);
-    let head = statusLine(status);
-    if (!scan.date) head += dateHeader();
-    head += scan.text;
+    let chunked = false;
+    let length = -1;
     if (bodyLength >= 0) {
-      if (!scan.contentLength && !bodyless(status)) head += 'Content-Length: ' + bodyLength + CRLF;
+      if (!scan.contentLength && !bodyless(status)) length = bodyLength;
     } else if (bodyLength === -1 && !scan.contentLength && !bodyless(status)) {
       // Streaming without a length: chunked on 1.1, close-delimited on 1.0.
       if (this.req.httpVersion === '1.1') {
-        if (!scan.transferEncoding) head += 'Transfer-Encoding: chunked\r\n';
+        chunked = !scan.transferEncoding;
         this.chunked = !this.noBody;
       } else {
         this.keepAlive = false;
       }
     }
-    if (scan.connection === undefined) head += connectionHeader(this.keepAlive, this.req.httpVersion);
-    return head + CRLF;
+    responseBytes.framing(scan.connection === undefined ? connectionHeader(this.keepAlive, this.req.httpVersion) : '', chunked, length);
   }
 
   send(status: number, headers: OutgoingHeaders, body: Buffer | string | null): void {
@@ -128,39 +76,15 @@ export class NativeResponse extends ResponseState implements RawResponse {
       this.started = this.finished = true;
       return;
     }
-    // The same answer as the previous one (same status, headers, string body, framing, Date second): reuse its bytes.
-    const c = lastResponse;
-    if (
-      status === c.status &&
-      (body === null || typeof body === 'string') &&
-      body === c.body &&
-      this.isHeadRequest === c.headRequest &&
-      this.req.httpVersion === c.version &&
-      dateHeader() === c.date &&
-      sameHeaders(headers, c.keys, c.values)
-    ) {
-      const keepAlive = this.owner.mayKeepAlive(this) && c.userKeepAlive;
-      if (keepAlive === c.keepAlive) {
-        this.keepAlive = keepAlive;
-        this.noBody = c.noBody;
-        this.started = true;
-        this.out(c.bytes, false);
-        this.finish();
-        return;
-      }
-    }
     let length = 0;
     if (body !== null) length = typeof body === 'string' ? byteLengthOf(body) : body.byteLength;
     // Render first: a bad status or header throws here and leaves the response usable.
-    const head = this.framing(status, headers, body === null && this.isHeadRequest ? -2 : length);
+    this.framing(status, headers, body === null && this.isHeadRequest ? -2 : length);
     this.started = true;
-    if (body === null || this.noBody || length === 0) this.out(head, false);
-    else if (typeof body === 'string') {
-      const bytes = head + body;
-      this.out(bytes, false);
-      remember(status, headers, body, this, bytes);
-    } else {
-      this.out(head, false);
+    // Head and body leave as one write, unless the body does not fit the scratch.
+    if (body === null || this.noBody || length === 0 || responseBytes.body(body, length)) this.outAssembled();
+    else {
+      this.outAssembled();
       this.out(body, false);
     }
     this.finish();
@@ -172,9 +96,9 @@ export class NativeResponse extends ResponseState implements RawResponse {
       this.started = true;
       return;
     }
-    const head = this.framing(status, headers, -1);
+    this.framing(status, headers, -1);
     this.started = true;
-    this.out(head, false);
+    this.outAssembled();
   }
 
   write(chunk: Buffer | string): boolean {
@@ -215,6 +139,13 @@ export class NativeResponse extends ResponseState implements RawResponse {
     return this.heldBytes < 65536;
   }
 
+  /** Write what responseBytes assembled; held bytes are copied (the scratch is reused by the next response). */
+  private outAssembled(): void {
+    const bytes = responseBytes.take();
+    if (this.conn.queue[0] === this) this.owner.output(this, bytes, false);
+    else this.out(bytes.slice(), false);
+  }
+
   private finish(): void {
     this.finished = true;
     if (this.conn.queue[0] === this) this.owner.finished(this);
@@ -236,6 +167,10 @@ export class NativeResponse extends ResponseState implements RawResponse {
   }
 
   /** Became the oldest response: write what it held. */
+  upgradeWebSocket(accept: WebSocketAccept, events: WebSocketEvents): RawWebSocket {
+    return this.owner.upgradeWebSocket(this, accept, events);
+  }
+
   promote(): void {
     const held = this.held;
     this.held = null;

@@ -80,6 +80,8 @@ export function headerNameAt(data: Buffer, off: number, len: number): string {
 /** True when data[off, off+len) holds exactly the one-byte string `s`. */
 export function sameBytes(data: Buffer, off: number, len: number, s: string): boolean {
   if (s.length !== len) return false;
+  // Last byte first: URLs that differ mostly differ at the end (an id, a query).
+  if (len > 0 && data[off + len - 1] !== s.charCodeAt(len - 1)) return false;
   for (let i = 0; i < len; i++) if (data[off + i] !== s.charCodeAt(i)) return false;
   return true;
 }
