@@ -14,6 +14,8 @@
         "src/loop_close.cc",
         "src/loop_sweep.cc",
         "src/loop_http.cc",
+        "src/loop_ws.cc",
+        "src/ws_deflate.cc",
         "src/http_parser.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

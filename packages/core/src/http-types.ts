@@ -5,6 +5,7 @@
  * its own RawRequest/RawResponse pair against the same interface.
  */
 import type { AddressInfo, BackendChoice, BackendName, CloseOptions, ListenOptions, ServerStats } from './types.js';
+import type { RawWebSocket, WebSocketAccept, WebSocketEvents, WebSocketOffer, WebSocketPublisher } from './websocket-types.js';
 
 export interface HttpLimits {
   /** Request line + headers, bytes. Default 16 KiB → 431. */
@@ -84,6 +85,8 @@ export interface RawRequest {
   readonly hasBody: boolean;
   /** The client sent `Expect: 100-continue`; the transport sends 100 Continue when the body is first read. */
   readonly expectContinue: boolean;
+  /** A valid WebSocket upgrade (RFC 6455 §4.2.1): what it offers; null for every other request. */
+  readonly websocket: WebSocketOffer | null;
   /**
    * Receive the body. Chunks belong to the callee. `onEnd` follows the last
    * chunk; `onError` instead when the connection fails or the body is invalid
@@ -119,6 +122,12 @@ export interface RawResponse {
   onClose(cb: (aborted: boolean) => void): void;
   /** Close the connection now (e.g. after an error mid-stream). */
   destroy(): void;
+  /**
+   * Answer a WebSocket offer (req.websocket) with 101 and switch the
+   * connection to frames; `events` receive its messages. Throws when the
+   * request is not a valid upgrade or the response has started.
+   */
+  upgradeWebSocket(accept: WebSocketAccept, events: WebSocketEvents): RawWebSocket;
 }
 
 export type HttpRequestHandler = (req: RawRequest, res: RawResponse) => void;
@@ -131,7 +140,7 @@ export interface HttpTransportOptions {
   log?: ((line: string) => void) | false;
 }
 
-export interface HttpTransport {
+export interface HttpTransport extends WebSocketPublisher {
   readonly backend: BackendName;
   readonly backendReason: string;
   readonly limits: Readonly<HttpLimits>;

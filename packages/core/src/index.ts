@@ -1,7 +1,10 @@
 export type * from './types.js';
 export type * from './http-types.js';
+export type * from './websocket-types.js';
+export { defaultWebSocketOptions } from './websocket-types.js';
 export { defaultHttpLimits, httpLimitProblem, MAX_HEADERS_LIMIT } from './http-types.js';
 export { HTTP_HIGH_WATER_MARK } from './http-rules.js';
+export { turnTime } from './turn-clock.js';
 export { bodyless, isStatusCode, isStandardStatus, isHeaderName, isHeaderValue, validateResponse } from './http-framing.js';
 export { createTcpServer } from './tcp-server.js';
 export { createHttpTransport, resolveHttpLimits } from './http-transport.js';
@@ -10,5 +13,5 @@ export { probe } from './probe.js';
 export type { BackendsProbe } from './probe.js';
 export { doctor, formatDoctor } from './doctor.js';
 export type { DoctorReport } from './doctor.js';
-export { runWorkers, workerIndex, workerPort, resolveWorkerCount, WorkerPool, workerListening } from './workers.js';
+export { runWorkers, workerCount, workerIndex, workerPort, resolveWorkerCount, WorkerPool, workerListening } from './workers.js';
 export type { WorkersHandle, WorkersOptions, WorkersChoice, WorkerPoolOptions } from './workers.js';

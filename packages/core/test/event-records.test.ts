@@ -18,6 +18,8 @@ import {
   OpenRecord,
   RequestRecord,
   TimeoutRecord,
+  WsCloseRecord,
+  WsMessageRecord,
   fieldAt,
   recordAt,
   recordConn,
@@ -152,5 +154,31 @@ describe.skipIf(!!skip)(`event records: C++ writers → TS readers${skip ? ` (SK
   it('TIMEOUT', () => {
     const { e, at } = batch('timeout');
     expect([recordType(e, at), recordConn(e, at), TimeoutRecord.kind(e, at)]).toEqual([Ev.TIMEOUT, 51, Timeout.REQUEST]);
+  });
+
+  it('WS_MESSAGE: binary or text, a piece or the last one, the bytes copied out', () => {
+    const data = Buffer.alloc(1024);
+    data.write('0123456789abcdef0123456789abcdef', 400, 'latin1');
+    data.write('last one', 432, 'latin1');
+    const piece = batch('ws_message_piece');
+    expect([recordType(piece.e, piece.at), recordConn(piece.e, piece.at)]).toEqual([Ev.WS_MESSAGE, 52]);
+    expect([WsMessageRecord.binary(piece.e, piece.at), WsMessageRecord.fin(piece.e, piece.at)]).toEqual([true, false]);
+    expect(WsMessageRecord.copy(piece.e, piece.at, data).toString('latin1')).toBe('0123456789abcdef0123456789abcdef');
+    const last = batch('ws_message_text_fin');
+    expect([WsMessageRecord.binary(last.e, last.at), WsMessageRecord.fin(last.e, last.at)]).toEqual([false, true]);
+    const copy = WsMessageRecord.copy(last.e, last.at, data);
+    data.fill(0);
+    expect(copy.toString('latin1')).toBe('last one');
+  });
+
+  it('WS_PING (a span, as DATA) and WS_CLOSE (code and reason)', () => {
+    const data = Buffer.alloc(1024);
+    data.write('abc', 500, 'latin1');
+    data.write('too big', 600, 'latin1');
+    const ping = batch('ws_ping');
+    expect([recordType(ping.e, ping.at), recordConn(ping.e, ping.at), DataRecord.copy(ping.e, ping.at, data).toString()]).toEqual([Ev.WS_PING, 54, 'abc']);
+    const close = batch('ws_close');
+    expect([recordType(close.e, close.at), recordConn(close.e, close.at), WsCloseRecord.code(close.e, close.at)]).toEqual([Ev.WS_CLOSE, 55, 1009]);
+    expect(WsCloseRecord.reason(close.e, close.at, data).toString()).toBe('too b');
   });
 });

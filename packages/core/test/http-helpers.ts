@@ -21,6 +21,11 @@ export function httpBackends(): BackendCase[] {
   return all;
 }
 
+/** The backends whose WebSocket engine the WebSocket tests run on: every HTTP backend (native engine; node over the ws package). */
+export function websocketBackends(): BackendCase[] {
+  return httpBackends();
+}
+
 export function title(c: BackendCase): string {
   return c.skip ? `${c.name} (SKIPPED: ${c.skip})` : c.name;
 }

@@ -15,7 +15,8 @@ import {
   type RawResponse,
 } from '@ringside/core';
 import { parse as parseQueryString } from 'node:querystring';
-import FindMyWay from 'find-my-way';
+import { createRequire } from 'node:module';
+import type FindMyWay from 'find-my-way';
 import { createError } from './errors.js';
 import { hookEntry, Hooks, runAppHooks, type HookEntry, type HookName } from './hooks.js';
 import { ContentTypeParser, type ContentTypeParserFn, type ContentTypeParserOptions } from './content-type-parser.js';
@@ -95,6 +96,14 @@ import {
 } from './symbols.js';
 import type { RequestHookName } from './hooks.js';
 import type { DefaultTypeProvider, RouteTypes, TypeProvider } from './type-provider.js';
+import {
+  builtinPlugin,
+  fastifyWebSocketRoute,
+  websocketRouteHandler,
+  type WebSocketHandlers,
+  type WebSocketLike,
+  type WebSocketRouteOptions,
+} from './websocket.js';
 import type { RouteSchema } from './validation.js';
 
 /** A shorthand route's options: the schema S the provider P reads, and the handler typed from it. */
@@ -102,6 +111,14 @@ type ShorthandOptions<P extends TypeProvider, RG extends RouteGeneric, S> = Rout
   schema?: S;
   handler?: RouteHandler<RouteTypes<P, RG, S>>;
 };
+
+/**
+ * find-my-way is CommonJS: required, not imported, so that Node does not scan
+ * its source for named exports (cjs-module-lexer) at every start — work hot
+ * enough to wake V8's optimizing compiler before the first request, about
+ * 8 MiB of resident memory for the app's whole life.
+ */
+const findMyWay = createRequire(import.meta.url)('find-my-way') as typeof FindMyWay;
 
 type Router = FindMyWay.Instance<FindMyWay.HTTPVersion.V1> & {
   constrainer: { deriveConstraints(req: unknown, ctx?: unknown): Record<string, unknown> | undefined };
@@ -165,8 +182,8 @@ export class Root {
       querystringParser: (qs: string) => qs,
       ...(options.constraints ? { constraints: options.constraints } : {}),
     };
-    this.router = FindMyWay({ ...options.routerOptions, ...routerOptions, onBadUrl: () => {} } as FindMyWay.Config<FindMyWay.HTTPVersion.V1>) as Router;
-    this.notFoundRouter = FindMyWay({ ...options.routerOptions, ...routerOptions } as FindMyWay.Config<FindMyWay.HTTPVersion.V1>) as Router;
+    this.router = findMyWay({ ...options.routerOptions, ...routerOptions, onBadUrl: () => {} } as FindMyWay.Config<FindMyWay.HTTPVersion.V1>) as Router;
+    this.notFoundRouter = findMyWay({ ...options.routerOptions, ...routerOptions } as FindMyWay.Config<FindMyWay.HTTPVersion.V1>) as Router;
     this.onRequest = (raw, res) => handleRequest(this, raw, res);
   }
 
@@ -463,11 +480,36 @@ export class App<P extends TypeProvider = DefaultTypeProvider> {
   route<RG extends RouteGeneric = RouteGeneric, const S extends RouteSchema = RouteSchema>(options: RouteOptions<RouteTypes<P, RG, S>> & { schema?: S }): this {
     const root = mutable(this, 'Cannot add route!');
     const opts = runOnRoute(this, options as unknown as RouteOptions);
-    for (const ctx of parseRouteOptions(root, this, opts.options, opts.prefix)) mount(root, ctx);
+    for (const ctx of parseRouteOptions(root, this, fastifyWebSocketRoute(opts.options), opts.prefix)) mount(root, ctx);
     return this;
   }
 
+  /**
+   * A WebSocket route: a GET route (hooks and encapsulation apply to the upgrade
+   * request) that accepts upgrades and hands the socket's events to `handlers`;
+   * other requests get 426 (or 400). See README "WebSocket".
+   */
+  websocket<UserData extends object = Record<string, unknown>>(path: string, handlers: WebSocketHandlers<UserData>, options?: WebSocketRouteOptions): this {
+    return this.route({ method: 'GET', url: path, handler: websocketRouteHandler(handlers, options) });
+  }
+
+  /** Send to every WebSocket subscribed to `topic` on this process's transport (a no-op before listen()). */
+  publish(topic: string, data: string | Uint8Array, isBinary?: boolean, compress = true): void {
+    this[kRoot].transport?.publish(topic, data, isBinary, compress);
+  }
+
+  /** WebSockets subscribed to `topic` on this process's transport now. */
+  subscriberCount(topic: string): number {
+    return this[kRoot].transport?.subscriberCount(topic) ?? 0;
+  }
+
   get<RG extends RouteGeneric = RouteGeneric>(path: string, handler: RouteHandler<RG>): this;
+  /** @fastify/websocket's route: the handler gets the socket of each upgrade (plain requests get 404). */
+  get<RG extends RouteGeneric = RouteGeneric>(
+    path: string,
+    options: RouteShorthandOptions & { websocket: true },
+    handler: (this: App, socket: WebSocketLike, req: Request<RG>) => unknown,
+  ): this;
   get<RG extends RouteGeneric = RouteGeneric, const S extends RouteSchema = RouteSchema>(
     path: string,
     options: ShorthandOptions<P, RG, S>,
@@ -624,7 +666,7 @@ export class App<P extends TypeProvider = DefaultTypeProvider> {
     if (opts !== undefined && typeof opts !== 'function' && (opts === null || typeof opts !== 'object')) {
       throw createError('RS_ERR_OPTION_INVALID', `register() options must be an object like { prefix: '/v1' }, got ${String(opts)}`);
     }
-    callAvvio(() => (this as unknown as Record<symbol, Function>)[kUse]!.call(this, plugin, opts));
+    callAvvio(() => (this as unknown as Record<symbol, Function>)[kUse]!.call(this, builtinPlugin(plugin), opts));
     return this;
   }
 

@@ -250,6 +250,26 @@ export const errorCodes = {
     fix: 'Fix the route definition as the message says.',
   },
 
+  // ---- WebSocket routes ----
+  RS_ERR_WS_UPGRADE_REQUIRED: {
+    status: 426,
+    message: 'This route speaks WebSocket version 13 only',
+    when: 'A request to an app.websocket() route is not a WebSocket upgrade, or asks for a version other than 13 (the answer carries Sec-WebSocket-Version: 13).',
+    fix: 'Connect with a WebSocket client (RFC 6455, version 13).',
+  },
+  RS_ERR_WS_BAD_UPGRADE: {
+    status: 400,
+    message: 'Invalid WebSocket upgrade request: %s',
+    when: 'A version 13 upgrade to an app.websocket() route lacks Connection: upgrade, has a Sec-WebSocket-Key that is not 16 bytes of base64, or a malformed Sec-WebSocket-Protocol.',
+    fix: 'Fix the client so it sends the opening handshake of RFC 6455 §4.1.',
+  },
+  RS_ERR_WS_REFUSED: {
+    status: 403,
+    message: 'WebSocket upgrade refused',
+    when: "The route's upgrade() returned false without answering itself.",
+    fix: 'Expected when the app refuses the client; answer with reply.code(…).send() in upgrade() for another status.',
+  },
+
   // ---- reply ----
   FST_ERR_REP_ALREADY_SENT: {
     status: 500,

@@ -64,6 +64,9 @@ export type {
 export type { RouteSchema } from './validation.js';
 export type { DefaultTypeProvider, RouteTypes, TypeProvider } from './type-provider.js';
 export type { HookName } from './hooks.js';
+export { ServerWebSocket, WebSocketLike, fastifyWebsocket } from './websocket.js';
+export type { UpgradeDecision, WebSocketHandlers, WebSocketRouteOptions } from './websocket.js';
+export type { WebSocketAccept, WebSocketCompression, WebSocketOptions } from '@ringside/core';
 
 export default createApp;
 // Several event loops (threads) on one port: see @ringside/core's runWorkers.

@@ -6,7 +6,7 @@
  * framing for streams, no body for HEAD, 204 and 304.
  */
 import { STATUS_CODES } from 'node:http';
-import type { IncomingHeaders, OutgoingHeaders, RawRequest, RawResponse } from '@ringside/core';
+import type { IncomingHeaders, OutgoingHeaders, RawRequest, RawResponse, RawWebSocket } from '@ringside/core';
 import { bodyless, validateResponse } from '@ringside/core';
 import type { Readable } from 'node:stream';
 import { stringify as stringifyQuery, type ParsedUrlQueryInput } from 'node:querystring';
@@ -58,6 +58,7 @@ class InjectRequest implements RawRequest {
   readonly hasBody: boolean;
   readonly contentLength: number;
   readonly expectContinue = false;
+  readonly websocket = null;
   private read = false;
   private stream: Readable | null;
 
@@ -192,6 +193,10 @@ class InjectResponseImpl implements RawResponse {
     if (this.finished) return;
     this.aborted = true;
     this.finish(true);
+  }
+
+  upgradeWebSocket(): RawWebSocket {
+    throw new Error('inject() has no connection to upgrade to WebSocket: listen() and connect a WebSocket client');
   }
 
   private finish(aborted: boolean): void {

@@ -48,6 +48,7 @@ function streamSource(source: RawRequest, stream: NodeJS.ReadableStream, payload
     contentLength: -1, // unknown once transformed: the limit counts the bytes read
     hasBody: true,
     expectContinue: false,
+    websocket: source.websocket,
     readBody(onChunk, onEnd, onError) {
       stream.on('data', (c: Buffer | string) => onChunk(typeof c === 'string' ? Buffer.from(c) : c));
       stream.once('end', onEnd);

@@ -8,11 +8,10 @@
  * A route without hooks runs: router lookup → Request/Reply → handler →
  * serialize → raw.send, with no promise unless the handler returns one.
  */
-import type { RawRequest, RawResponse } from '@ringside/core';
+import { turnTime, type RawRequest, type RawResponse } from '@ringside/core';
 import { createError } from './errors.js';
 import { hookEntry, REQUEST_HOOK_NAMES, runHooks, STOP_WHEN_SENT, type HookEntry, type RequestHookName } from './hooks.js';
 import { runPreParsing } from './pre-parsing.js';
-import { turnTime } from './clock.js';
 import { BODY_BUFFER, BODY_DONE, BODY_NONE, BODY_PARSE, BODY_STREAM, readBody, type ContentTypeParser } from './content-type-parser.js';
 import { alreadySent, handleError, onFinished, type ErrorHandler, type ErrorHandlerEntry, type Reply } from './reply.js';
 import {
@@ -46,6 +45,7 @@ import {
 import { compileSerialization, type ResponseSerializers } from './serialization.js';
 import type { SchemaErrorFormatter, SerializeFunction, SerializerCompiler, ValidateFunction, ValidatorCompiler } from './schemas.js';
 import type { App, Root } from './app.js';
+import type { WebSocketLike } from './websocket.js';
 
 /** Methods find-my-way routes (node's http.METHODS as of Node 22). */
 export const HTTP_METHODS = [
@@ -128,6 +128,10 @@ export interface RouteShorthandOptions {
   exposeHeadRoute?: boolean;
   /** JSON schemas: body, querystring (or query), params, headers (validated), response by status (serialized). */
   schema?: RouteSchema;
+  /** @fastify/websocket: the handler is `(socket, request)` for WebSocket upgrades (websocket.ts). */
+  websocket?: boolean;
+  /** @fastify/websocket: `(socket, request)` for upgrades, beside `handler` for other requests. */
+  wsHandler?: (this: App, socket: WebSocketLike, req: Request) => unknown;
   /** Put a validation failure on req.validationError and call the handler, instead of answering 400. */
   attachValidation?: boolean;
   /** Compiles this route's request schemas (default: the scope's, ajv). */
@@ -184,6 +188,8 @@ export const ROUTE_KEYS = [
   'validatorCompiler',
   'serializerCompiler',
   'schemaErrorFormatter',
+  'websocket',
+  'wsHandler',
 ];
 const BODY_MODES: Record<string, number> = { parse: BODY_PARSE, buffer: BODY_BUFFER, stream: BODY_STREAM };
 const BODY_NAMES = ['none', 'parse', 'buffer', 'stream'] as const;

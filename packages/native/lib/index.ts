@@ -36,6 +36,14 @@ export const Ev = {
   HTTP_ERROR: 9,
   /** a coarse-tick timeout fired: TimeoutWord.KIND; native answers 408 or closes, except REQUEST with a handler running (JS decides) */
   TIMEOUT: 10,
+  /** WebSocket: (a piece of) a message, WsMessageWord; the last piece has WsFlag.FIN */
+  WS_MESSAGE: 11,
+  /** WebSocket: a ping came (native answered it): DataWord */
+  WS_PING: 12,
+  /** WebSocket: a pong came: DataWord */
+  WS_PONG: 13,
+  /** WebSocket: the code the connection closes with and the reason, WsCloseWord; CLOSE follows */
+  WS_CLOSE: 14,
 } as const;
 
 /** Every record: its kind (Ev), then the connection id (slot | generation << SLOT_BITS; read it as uint32 with >>> 0). */
@@ -66,6 +74,11 @@ export const RequestWord = {
 export const HttpErrorWord = { STATUS: 2, PARSE_ERROR: 3, IN_BODY: 4 } as const;
 /** TIMEOUT: which deadline passed (Timeout). */
 export const TimeoutWord = { KIND: 2 } as const;
+/** WS_MESSAGE: a span of eventData and WsFlag bits. */
+export const WsMessageWord = { OFF: 2, LEN: 3, FLAGS: 4 } as const;
+export const WsFlag = { BINARY: 1, FIN: 2 } as const;
+/** WS_CLOSE: the close code and the reason (a span of eventData). */
+export const WsCloseWord = { CODE: 2, REASON_OFF: 3, REASON_LEN: 4 } as const;
 /** Words per event record: the longest record's (REQUEST). */
 export const EVENT_WORDS = 11;
 
@@ -76,6 +89,8 @@ export const HttpFlag = {
   EXPECT_CONTINUE: 8,
   HTTP10: 16,
   UPGRADE: 32,
+  /** the upgrade is a valid WebSocket opening handshake (method, version 13, key) */
+  WEBSOCKET: 64,
 } as const;
 
 /** SEND: output untaken for sendTimeout (the connection is destroyed). */
@@ -132,10 +147,38 @@ export const Op = {
   RESPONSE_DONE: 8,
   /** HTTP: the app will not read this request's body; discard it */
   DISCARD_BODY: 9,
+  /** WebSocket: accept the upgrade; the span is WS_ACCEPT_WORDS uint32 (WsAcceptWord) then the 101 response */
+  WS_ACCEPT: 10,
+  /** WebSocket: one message, the span its payload (OP_FLAG_WS_BINARY, OP_FLAG_WS_COMPRESS) */
+  WS_SEND: 11,
+  WS_PING: 12,
+  /** WebSocket: close handshake; the span is empty or a 2-byte code (network order) and the reason */
+  WS_CLOSE: 13,
+  /** WebSocket: the span is a topic */
+  WS_SUBSCRIBE: 14,
+  WS_UNSUBSCRIBE: 15,
+  /** WebSocket: the span is a uint32 topic length, the topic, the payload; the id is the publisher (skipped) or NO_CONNECTION */
+  WS_PUBLISH: 16,
 } as const;
 
 /** Flag on a WRITE record: the response it ends is complete (saves a RESPONSE_DONE record). */
 export const OP_FLAG_RESPONSE_DONE = 0x100;
+export const OP_FLAG_WS_BINARY = 0x200;
+export const OP_FLAG_WS_COMPRESS = 0x400;
+/** WS_PUBLISH from the server, not from a socket. */
+export const NO_CONNECTION = 0xffffffff;
+/** WS_ACCEPT's header words (uint32, host order) before the 101 response. */
+export const WsAcceptWord = {
+  MAX_PAYLOAD: 0,
+  MAX_BACKPRESSURE: 1,
+  IDLE_TIMEOUT_MS: 2,
+  FLAGS: 3,
+  SERVER_WINDOW_BITS: 4,
+  CLIENT_WINDOW_BITS: 5,
+  COMPRESS_THRESHOLD: 6,
+} as const;
+export const WS_ACCEPT_WORDS = 7;
+export const WsAcceptFlag = { SEND_PINGS: 1, DEFLATE: 2, SERVER_NO_CONTEXT: 4, CLIENT_NO_CONTEXT: 8 } as const;
 
 export const SLOT_BITS = 20;
 export const slotOf = (id: number): number => id & ((1 << SLOT_BITS) - 1);
@@ -210,6 +253,8 @@ export interface NativeStats {
   accepted: number;
   /** Accepted sockets closed at once: no free connection slot, or the listener was closing. */
   refused: number;
+  /** accept() calls that failed (EMFILE, ENFILE, ENOMEM…): clients wait in the backlog; the sweep retries each tick. */
+  acceptErrors: number;
   bytesRead: number;
   bytesWritten: number;
   enobufs: number;
@@ -224,8 +269,10 @@ export interface NativeStats {
   headersTimeouts: number;
   /** requestTimeout passed: answered 408 (or closed, when the handler had started its response). */
   requestTimeouts: number;
-  /** Idle keep-alive connections closed after keepAliveTimeout. */
+  /** Idle keep-alive connections (and idle WebSockets) closed after their timeout. */
   idleTimeouts: number;
+  /** WebSocket messages published to a subscriber already buffering past its maxBackpressure: skipped. */
+  wsDropped: number;
 }
 
 /** The keys of NativeStats at run time; the compiler refuses a key missing here or extra. */
@@ -233,6 +280,7 @@ export const nativeStatsKeys = Object.keys({
   connections: true,
   accepted: true,
   refused: true,
+  acceptErrors: true,
   bytesRead: true,
   bytesWritten: true,
   enobufs: true,
@@ -244,6 +292,7 @@ export const nativeStatsKeys = Object.keys({
   headersTimeouts: true,
   requestTimeouts: true,
   idleTimeouts: true,
+  wsDropped: true,
 } satisfies Record<keyof NativeStats, true>) as readonly (keyof NativeStats)[];
 
 export interface Binding {
@@ -256,14 +305,17 @@ export interface Binding {
   closeListener(id: number): void;
   /** Process the output records now (JS calls it when outData is full). */
   flush(): void;
-  /** Queue a large buffer for a connection without going through outData (copied). */
-  write(id: number, data: Uint8Array, wantDrain: boolean): number;
+  /**
+   * One output record (Op with its flag bits) whose bytes are `data` rather
+   * than a span of outData: large writes and WebSocket messages (copied).
+   */
+  output(op: number, id: number, data: Uint8Array): void;
   stats(): NativeStats;
   /** Destroy every connection and listener and release the loop (it can be init'ed again). */
   shutdown(): void;
 }
 
-export const bindingExports = ['probe', 'init', 'listen', 'closeListener', 'flush', 'write', 'stats', 'shutdown'] as const;
+export const bindingExports = ['probe', 'init', 'listen', 'closeListener', 'flush', 'output', 'stats', 'shutdown'] as const;
 
 // ---- Loading ------------------------------------------------------------------
 // Where the addon comes from (RINGSIDE_ADDON, the local build, a prebuild): load.ts.

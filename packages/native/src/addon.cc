@@ -297,14 +297,17 @@ Napi::Value Flush(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-Napi::Value Write(const Napi::CallbackInfo& info) {
+// One output record whose bytes are a JS buffer rather than a span of the
+// output area (large writes and WebSocket messages): op (with its flag bits), id, bytes.
+Napi::Value Output(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   AddonData* d = data_of(env);
-  if (!d->inited || !info[1].IsTypedArray()) return Napi::Number::New(env, -1);
-  Napi::TypedArray ta = info[1].As<Napi::TypedArray>();
+  if (!d->inited || !info[2].IsTypedArray()) return env.Undefined();
+  Napi::TypedArray ta = info[2].As<Napi::TypedArray>();
   const uint8_t* p = (const uint8_t*)ta.ArrayBuffer().Data() + ta.ByteOffset();
-  int r = d->loop.write(info[0].As<Napi::Number>().Uint32Value(), p, ta.ByteLength(), info[2].ToBoolean());
-  return Napi::Number::New(env, r);
+  int32_t op = info[0].As<Napi::Number>().Int32Value();
+  d->loop.apply_out(op & 0xff, op & ~0xff, info[1].As<Napi::Number>().Uint32Value(), p, ta.ByteLength());
+  return env.Undefined();
 }
 
 Napi::Value Stats(const Napi::CallbackInfo& info) {
@@ -361,7 +364,7 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   exports.Set("listen", Napi::Function::New(env, Listen, "listen"));
   exports.Set("closeListener", Napi::Function::New(env, CloseListener, "closeListener"));
   exports.Set("flush", Napi::Function::New(env, Flush, "flush"));
-  exports.Set("write", Napi::Function::New(env, Write, "write"));
+  exports.Set("output", Napi::Function::New(env, Output, "output"));
   exports.Set("stats", Napi::Function::New(env, Stats, "stats"));
   exports.Set("shutdown", Napi::Function::New(env, Shutdown, "shutdown"));
   return exports;

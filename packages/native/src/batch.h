@@ -24,7 +24,11 @@ enum Ev : int32_t {
   EV_BODY,
   EV_BODY_END,
   EV_HTTP_ERROR,
-  EV_TIMEOUT
+  EV_TIMEOUT,
+  EV_WS_MESSAGE,
+  EV_WS_PING,
+  EV_WS_PONG,
+  EV_WS_CLOSE
 };
 enum HttpFlag : int32_t {
   HF_KEEP_ALIVE = 1,
@@ -32,7 +36,8 @@ enum HttpFlag : int32_t {
   HF_HAS_BODY = 4,
   HF_EXPECT_CONTINUE = 8,
   HF_HTTP10 = 16,
-  HF_UPGRADE = 32
+  HF_UPGRADE = 32,
+  HF_WEBSOCKET = 64
 };
 enum TimeoutKind : int32_t { TO_HEADERS = 1, TO_IDLE = 2, TO_REQUEST = 3, TO_SEND = 4 };
 
@@ -65,6 +70,18 @@ enum RequestWord : uint32_t {
 enum HttpErrorWord : uint32_t { HE_STATUS = 2, HE_PARSE_ERROR, HE_IN_BODY };
 // TIMEOUT: which deadline passed (TimeoutKind).
 enum TimeoutWord : uint32_t { TW_KIND = 2 };
+// WS_MESSAGE: a span of eventData holding (part of) a message, WsFlag bits.
+// A message larger than a batch's room arrives in pieces, in order; the last
+// has WSF_FIN. Text is valid UTF-8 once whole. WS_PING and WS_PONG: the
+// control frame's payload (DataWord).
+enum WsMessageWord : uint32_t { WSM_OFF = 2, WSM_LEN, WSM_FLAGS };
+enum WsFlag : int32_t { WSF_BINARY = 1, WSF_FIN = 2 };
+// WS_CLOSE: the code the connection closes with (the peer's close frame, or
+// 1002/1007/1009/1001 when the server fails it) and the reason (eventData).
+// Nothing more is read; JS answers with a close frame of that code (WS_CLOSE
+// op) after what it sends for earlier messages. CLOSE follows once the socket
+// is closed.
+enum WsCloseWord : uint32_t { WSC_CODE = 2, WSC_REASON_OFF, WSC_REASON_LEN };
 // The longest record (REQUEST) sets the record size.
 constexpr unsigned kEventWords = REQ_CONTENT_LENGTH_HI + 1;
 
@@ -89,10 +106,45 @@ enum OutOp : int32_t {
   OP_PAUSE,
   OP_RESUME,
   OP_RESPONSE_DONE,
-  OP_DISCARD_BODY
+  OP_DISCARD_BODY,
+  // WebSocket (loop_ws.cc). WS_ACCEPT: the span holds a WsAcceptWord header
+  // then the 101 response; the connection speaks frames from then on.
+  OP_WS_ACCEPT,
+  // One message: the span is its payload; kOpFlagWsBinary / kOpFlagWsCompress.
+  OP_WS_SEND,
+  OP_WS_PING,
+  // The span: nothing, or a 2-byte code (network order) and the reason.
+  OP_WS_CLOSE,
+  // The span is the topic.
+  OP_WS_SUBSCRIBE,
+  OP_WS_UNSUBSCRIBE,
+  // The span: a 4-byte topic length (host order), the topic, the payload. The
+  // connection id is the publisher (skipped) or kNoConnection.
+  OP_WS_PUBLISH
 };
 // A WRITE record with this bit also ends the response (RESPONSE_DONE after the bytes).
 constexpr int32_t kOpFlagResponseDone = 0x100;
+constexpr int32_t kOpFlagWsBinary = 0x200;
+constexpr int32_t kOpFlagWsCompress = 0x400;
+// WS_PUBLISH from the server rather than a socket.
+constexpr uint32_t kNoConnection = 0xffffffffu;
+// WS_ACCEPT's header: uint32 words in host order, before the 101 response.
+enum WsAcceptWord : uint32_t {
+  WA_MAX_PAYLOAD = 0,
+  WA_MAX_BACKPRESSURE,
+  WA_IDLE_TIMEOUT_MS,
+  WA_FLAGS,  // WsAcceptFlag bits
+  WA_SERVER_WINDOW_BITS,
+  WA_CLIENT_WINDOW_BITS,
+  WA_COMPRESS_THRESHOLD
+};
+constexpr unsigned kWsAcceptWords = WA_COMPRESS_THRESHOLD + 1;
+enum WsAcceptFlag : int32_t {
+  WAF_SEND_PINGS = 1,
+  WAF_DEFLATE = 2,
+  WAF_SERVER_NO_CONTEXT = 4,
+  WAF_CLIENT_NO_CONTEXT = 8
+};
 
 // Connection id: slot in the low 20 bits, generation above. A stale id (old
 // generation) never matches a reused slot.
@@ -125,7 +177,7 @@ struct EventBatch {
   // Copy bytes into eventData; returns their offset.
   uint32_t copy(const void* p, uint32_t n) {
     uint32_t off = data_used;
-    memcpy(data + off, p, n);
+    if (n) memcpy(data + off, p, n);  // p may be null when n is 0 (an empty vector's data())
     data_used += n;
     return off;
   }

@@ -3,8 +3,11 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 #include "http_parser.h"
+#include "ws_deflate.h"
+#include "ws_frame.h"
 
 namespace ringside {
 
@@ -17,9 +20,10 @@ struct HttpConn {
   uint32_t scanned = 0;  // Connection::inbuf bytes already searched for CRLFCRLF
   uint64_t body_remaining = 0;
   http::ChunkedDecoder chunked;
-  bool discard_body = false;                                // JS will not read the current body
-  bool last_request = false;                                // Connection: close (or 1.0) seen: stop after this request
-  bool input_closed = false;                                // parse nothing more on this connection
+  bool discard_body = false;  // JS will not read the current body
+  bool last_request = false;  // Connection: close (or 1.0) seen: stop after this request
+  bool upgrading = false;     // a WebSocket upgrade was delivered: input waits for JS to accept (WS_ACCEPT) or answer
+  bool input_closed = false;  // parse nothing more on this connection
   http::ParseError pending_error = http::ParseError::None;  // answer once earlier responses are out
   bool pending_error_head = false;                          // ...to a HEAD request: without a body
   uint32_t outstanding = 0;                                 // requests delivered whose RESPONSE_DONE is not back
@@ -29,6 +33,37 @@ struct HttpConn {
   uint64_t head_started_ms = 0;     // first byte of the head being received; 0 when none
   uint64_t request_started_ms = 0;  // oldest unanswered request's first byte; 0 when none
   uint64_t idle_since_ms = 0;       // when it became idle (nothing outstanding)
+};
+
+// WebSocket state of one connection (after WS_ACCEPT; loop_ws.cc).
+struct WsConn {
+  // From WS_ACCEPT.
+  uint32_t max_payload = 0, max_backpressure = 0, idle_timeout_ms = 0, compress_threshold = 0;
+  bool send_pings = false;
+  bool shared_deflate = false;  // may get publish()'s one compressed frame (no context takeover, full window)
+  std::unique_ptr<ws::Deflater> deflater;
+  std::unique_ptr<ws::Inflater> inflater;
+  // The frame being read.
+  bool in_frame = false;
+  ws::FrameHeader frame;
+  uint64_t frame_left = 0;
+  uint32_t mask_phase = 0;
+  std::vector<uint8_t> control;  // a control frame's payload
+  // The data message being assembled: its opcode while open (0: none), unmasked payload.
+  uint8_t msg_opcode = 0;
+  bool msg_compressed = false;
+  std::vector<uint8_t> msg;
+  // A complete message in `msg` being handed to JS, across batches if large.
+  bool delivering = false;
+  bool deliver_binary = false;
+  size_t delivered = 0;
+  bool input_closed = false;  // a close frame came, or the server failed the connection
+  bool close_sent = false;
+  uint64_t last_input_ms = 0;
+  uint64_t close_deadline_ms = 0;  // close sent, waiting for the peer's: give up then
+  bool ping_outstanding = false;
+  bool output_blocked = false;  // stopped reading: more than max_backpressure unsent (resumes as sends progress)
+  std::vector<std::string> topics;
 };
 
 struct Connection {
@@ -60,6 +95,7 @@ struct Connection {
   size_t sent = 0;                // of `sending`
   std::vector<uint8_t> pending;   // queued behind the send in flight
   std::unique_ptr<HttpConn> http;
+  std::unique_ptr<WsConn> ws;
 
   bool wants_recv() const {
     return state == ConnState::Open && !recv_armed && !paused && !parked && !nobufs && !peer_eof;

@@ -64,7 +64,7 @@ inline void write_request(int32_t* e, uint32_t conn, uint32_t head_off, uint32_t
   bool has_body = h.chunked || h.content_length > 0;
   e[REQ_FLAGS] = (h.keep_alive ? HF_KEEP_ALIVE : 0) | (h.chunked ? HF_CHUNKED : 0) | (has_body ? HF_HAS_BODY : 0) |
                  (h.expect_continue ? HF_EXPECT_CONTINUE : 0) | (h.version_minor == 0 ? HF_HTTP10 : 0) |
-                 (h.upgrade ? HF_UPGRADE : 0);
+                 (h.upgrade ? HF_UPGRADE : 0) | (h.websocket ? HF_WEBSOCKET : 0);
   int64_t cl = h.content_length;
   e[REQ_CONTENT_LENGTH_LO] = (int32_t)(uint32_t)((uint64_t)cl & 0xffffffffu);
   e[REQ_CONTENT_LENGTH_HI] = cl < 0 ? -1 : (int32_t)((uint64_t)cl >> 32);
@@ -95,18 +95,38 @@ inline void write_timeout(int32_t* e, uint32_t conn, TimeoutKind kind) {
   e[TW_KIND] = kind;
 }
 
+// ---- WebSocket -------------------------------------------------------------------
+
+inline void write_ws_message(int32_t* e, uint32_t conn, uint32_t off, uint32_t len, bool binary, bool fin) {
+  begin_record(e, EV_WS_MESSAGE, conn);
+  e[WSM_OFF] = (int32_t)off;
+  e[WSM_LEN] = (int32_t)len;
+  e[WSM_FLAGS] = (binary ? WSF_BINARY : 0) | (fin ? WSF_FIN : 0);
+}
+
+// PING and PONG share DATA's layout.
+inline void write_ws_control(int32_t* e, Ev type, uint32_t conn, uint32_t off, uint32_t len) {
+  write_span(e, type, conn, off, len);
+}
+
+inline void write_ws_close(int32_t* e, uint32_t conn, uint32_t code, uint32_t reason_off, uint32_t reason_len) {
+  begin_record(e, EV_WS_CLOSE, conn);
+  e[WSC_CODE] = (int32_t)code;
+  e[WSC_REASON_OFF] = (int32_t)reason_off;
+  e[WSC_REASON_LEN] = (int32_t)reason_len;
+}
+
 // ---- output records (JS → native) -----------------------------------------------
 
 struct OutRecord {
-  int32_t op;          // OutOp, without kOpFlagResponseDone
-  bool response_done;  // a WRITE that also ends the response
+  int32_t op;  // OutOp, without its flag bits
   uint32_t conn;
-  uint32_t off, len;  // WRITE: the bytes in outData
+  uint32_t off, len;  // WRITE and WS_*: the bytes in outData
+  int32_t flags;      // the op's flag bits (kOpFlag*: ResponseDone ends the response after a WRITE)
 };
 
 inline OutRecord read_out(const int32_t* r) {
-  return {r[OW_OP] & ~kOpFlagResponseDone, (r[OW_OP] & kOpFlagResponseDone) != 0, (uint32_t)r[OW_CONN],
-          (uint32_t)r[OW_OFF], (uint32_t)r[OW_LEN]};
+  return {r[OW_OP] & 0xff, (uint32_t)r[OW_CONN], (uint32_t)r[OW_OFF], (uint32_t)r[OW_LEN], r[OW_OP] & ~0xff};
 }
 
 }  // namespace ringside

@@ -5,6 +5,7 @@
 #include "http_parser.h"
 
 #include <cstring>
+#include <string_view>
 
 namespace ringside::http {
 
@@ -93,7 +94,39 @@ struct Framing {
   uint32_t te_chunked = 0, te_other = 0;
   bool conn_close = false, conn_keep_alive = false, conn_upgrade = false;
   bool upgrade_field = false, expect_continue = false;
+  // RFC 6455 §4.2.1: Upgrade names websocket; exactly one version field, "13"; exactly one key of 16 base64 bytes.
+  bool upgrade_websocket = false;
+  uint32_t ws_version_fields = 0, ws_key_fields = 0;
+  bool ws_version_13 = false, ws_key_valid = false;
 };
+
+// Does a comma-separated list hold `token` (case-insensitively)?
+inline bool list_has_token(const uint8_t* buf, size_t vs, size_t ve, std::string_view token) {
+  size_t i = vs;
+  while (i < ve) {
+    while (i < ve && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == ',')) ++i;
+    size_t t0 = i;
+    while (i < ve && buf[i] != ',') ++i;
+    size_t t1 = i;
+    while (t1 > t0 && (buf[t1 - 1] == ' ' || buf[t1 - 1] == '\t')) --t1;
+    if (t1 - t0 == token.size() && ieq(buf + t0, token.data(), token.size())) return true;
+  }
+  return false;
+}
+
+// Sec-WebSocket-Key: the base64 of 16 bytes, 22 symbols then "=="; the 22nd
+// carries 2 bits of the last byte and 4 zero bits (A, Q, g or w).
+inline bool valid_websocket_key(const uint8_t* p, size_t n) {
+  if (n != 24 || p[22] != '=' || p[23] != '=') return false;
+  if (p[21] != 'A' && p[21] != 'Q' && p[21] != 'g' && p[21] != 'w') return false;
+  for (size_t i = 0; i < 22; i++) {
+    uint8_t ch = p[i];
+    bool b64 =
+        (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '+' || ch == '/';
+    if (!b64) return false;
+  }
+  return true;
+}
 
 // Content-Length: 1*DIGIT *( OWS "," OWS 1*DIGIT ). Values must all agree.
 inline bool parse_content_length(const uint8_t* buf, size_t i, size_t end, Framing& f) {
@@ -340,7 +373,10 @@ static ParseError parse_head(const uint8_t* buf, size_t len, const Limits& limit
         if (ieq(name, "expect", 6) && ieq_lit(buf + vs, ve - vs, "100-continue")) f.expect_continue = true;
         break;
       case 7:
-        if (ieq(name, "upgrade", 7) && ve > vs) f.upgrade_field = true;
+        if (ieq(name, "upgrade", 7) && ve > vs) {
+          f.upgrade_field = true;
+          if (list_has_token(buf, vs, ve, "websocket")) f.upgrade_websocket = true;
+        }
         break;
       case 10:
         if (ieq(name, "connection", 10) && !parse_connection(buf, vs, ve, f)) return ParseError::BadRequest;
@@ -349,7 +385,18 @@ static ParseError parse_head(const uint8_t* buf, size_t len, const Limits& limit
         if (ieq(name, "content-length", 14) && !parse_content_length(buf, vs, ve, f)) return ParseError::BadRequest;
         break;
       case 17:
-        if (ieq(name, "transfer-encoding", 17)) parse_transfer_encoding(buf, vs, ve, f);
+        if (ieq(name, "transfer-encoding", 17)) {
+          parse_transfer_encoding(buf, vs, ve, f);
+        } else if (ieq(name, "sec-websocket-key", 17)) {
+          f.ws_key_fields++;
+          f.ws_key_valid = valid_websocket_key(buf + vs, ve - vs);
+        }
+        break;
+      case 21:
+        if (ieq(name, "sec-websocket-version", 21)) {
+          f.ws_version_fields++;
+          f.ws_version_13 = ve - vs == 2 && buf[vs] == '1' && buf[vs + 1] == '3';
+        }
         break;
       default: break;
     }
@@ -374,6 +421,9 @@ static ParseError parse_head(const uint8_t* buf, size_t len, const Limits& limit
 
   out.keep_alive = !f.conn_close && (v11 || f.conn_keep_alive);
   out.upgrade = v11 && f.conn_upgrade && f.upgrade_field;
+  out.websocket = out.upgrade && f.upgrade_websocket && out.method_len == 3 &&
+                  memcmp(buf + out.method_off, "GET", 3) == 0 && f.ws_version_fields == 1 && f.ws_version_13 &&
+                  f.ws_key_fields == 1 && f.ws_key_valid;
   out.expect_continue = v11 && f.expect_continue;
   return ParseError::None;
 }

@@ -44,6 +44,7 @@ struct RequestHead {
   bool chunked = false;          // Transfer-Encoding: chunked (last coding)
   bool expect_continue = false;  // Expect: 100-continue
   bool upgrade = false;          // Connection: upgrade + Upgrade header
+  bool websocket = false;        // upgrade is a valid WebSocket opening handshake (RFC 6455 §4.2.1)
   int64_t content_length = -1;   // -1: absent
   uint32_t head_len = 0;         // bytes of the head including the final CRLFCRLF
 };

@@ -8,10 +8,13 @@
 // close), loop_sweep.cc (the coarse tick), loop_http.cc (HTTP framing).
 #pragma once
 #include <netinet/in.h>
+
+#include <algorithm>
 #include <cstdint>
 #include <ctime>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "batch.h"
@@ -91,14 +94,16 @@ class Loop {
   void on_prepare();
   void on_tick();
   unsigned tick_ms() const { return tick_ms_; }
+  // The sweep ticks often enough for a timeout of `ms` to be ±25% (0: none).
+  void sweep_for(uint32_t ms) {
+    if (ms) tick_ms_ = std::max(50u, std::min(tick_ms_, ms / 4));
+  }
 
   // Returns listener id >= 0, or -errno with `why` set. Fills the bound port/address.
   int listen(const ListenConfig& cfg, int& port_out, std::string& address_out, int& family_out, std::string& why);
   void close_listener(int id);
   // Process the JS output records now.
   void flush_out();
-  // Queue bytes outside the output area (large writes). Returns 0 or -1 when the id is stale.
-  int write(uint32_t id, const uint8_t* p, size_t n, bool want_drain);
   // Close everything; the loop stays usable.
   void close_all();
   // Listeners or connections still open (the libuv handle keeps the process alive while true).
@@ -170,7 +175,30 @@ class Loop {
   void http_timeouts(Connection& c, uint64_t now);
   void emit_request(Connection& c, const uint8_t* head, const http::RequestHead& h);
   const HttpOptions& http_opts(const Connection& c) const { return listeners_[c.listener].http_options; }
+  bool send_stalled(Connection& c, uint64_t now);
 
+  // WebSocket (loop_ws.cc)
+  void ws_accept(Connection& c, const uint8_t* p, size_t n);
+  void ws_input(Connection& c, const InputSpan& in);
+  bool ws_message_done(Connection& c);
+  bool ws_deliver(Connection& c);
+  void ws_control(Connection& c);
+  void ws_fail(Connection& c, uint16_t code);
+  void ws_input_ends(Connection& c);
+  void ws_send_frame(Connection& c, uint8_t opcode, const uint8_t* p, size_t n, bool compress);
+  void ws_send_close(Connection& c, const uint8_t* p, size_t n);
+  void ws_subscribe(Connection& c, std::string_view topic);
+  void ws_unsubscribe(Connection& c, std::string_view topic);
+  void ws_publish(uint32_t publisher, const uint8_t* p, size_t n, int32_t flags);
+  void ws_forget(Connection& c);
+  void ws_timeouts(Connection& c, uint64_t now);
+  void ws_output_progress(Connection& c);
+
+ public:
+  // One output record whose bytes live outside the output area (large WS sends and publishes).
+  void apply_out(int32_t op, int32_t flags, uint32_t conn, const uint8_t* p, size_t n);
+
+ private:
   std::unique_ptr<IoDriver> io_;
   int event_fd_ = -1;
   LoopConfig cfg_;
@@ -188,6 +216,10 @@ class Loop {
   std::vector<uint32_t> kicks_;    // connections with bytes queued and no send in flight
   std::vector<uint32_t> waiting_;  // ids to re-arm (ENOBUFS) or re-parse after the turn
   std::vector<http::Field> field_tmp_;
+  std::unordered_map<std::string, std::vector<uint32_t>> topics_;  // WebSocket topic → subscriber ids
+  ws::Deflater publish_deflater_;                                  // publish()'s one compressed frame
+  bool publish_deflater_ready_ = false;
+  std::vector<uint8_t> ws_tmp_;
   uint32_t reserve_bytes_ = 0, reserve_events_ = 0;
   unsigned tick_ms_ = 1000;
   bool in_turn_ = false;

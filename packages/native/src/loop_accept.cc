@@ -90,10 +90,9 @@ int Loop::listen(const ListenConfig& cfg, int& port_out, std::string& address_ou
   if (cfg.http) {
     if (field_tmp_.size() < cfg.http_options.limits.max_headers + 1)
       field_tmp_.resize(cfg.http_options.limits.max_headers + 1);
-    // The sweep ticks often enough for the smallest timeout to be ±25%.
     const HttpOptions& o = cfg.http_options;
     for (uint32_t t : {o.headers_timeout_ms, o.request_timeout_ms, o.keep_alive_timeout_ms, o.send_timeout_ms})
-      if (t) tick_ms_ = std::max(50u, std::min(tick_ms_, t / 4));
+      sweep_for(t);
   }
   arm_accept(id);
   submit(false);
@@ -211,6 +210,7 @@ void Loop::on_accept(uint16_t lid, const io_uring_cqe& cqe) {
     }
   } else if (cqe.res != -ECANCELED && !l.closing) {
     // EMFILE/ENFILE/ENOMEM: the listener stays; the sweep re-arms it after a tick.
+    stats_.accept_errors++;
     if (!(cqe.flags & IORING_CQE_F_MORE)) return;
   }
   if (!l.armed) {

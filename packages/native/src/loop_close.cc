@@ -41,6 +41,8 @@ void Loop::maybe_finish_close(Connection& c) {
   uint32_t slot = slot_of(c);
   int err = c.close_error;
   c.http.reset();
+  ws_forget(c);
+  c.ws.reset();
   std::vector<uint8_t>().swap(c.inbuf);
   std::vector<uint8_t>().swap(c.sending);
   std::vector<uint8_t>().swap(c.pending);

@@ -73,7 +73,8 @@ void Loop::http_input(Connection& c, const InputSpan& in) {
   };
   while (pos < len && !h.input_closed && c.state == ConnState::Open) {
     if (h.phase == HttpConn::Phase::Head) {
-      if (h.outstanding >= kMaxOutstanding || c.paused) {
+      // An upgrade waits for JS: accepted (WS_ACCEPT), the bytes behind it are frames; answered, it closes.
+      if (h.upgrading || h.outstanding >= kMaxOutstanding || c.paused) {
         need_bytes = false;
         break;
       }  // resumed by responses / resume()
@@ -137,13 +138,14 @@ void Loop::http_input(Connection& c, const InputSpan& in) {
       h.discard_body = false;
       h.timeout_reported = false;
       if (!head.keep_alive || head.upgrade) h.last_request = true;
+      h.upgrading = head.websocket;
       if (head.chunked) {
         h.phase = HttpConn::Phase::BodyChunked;
         h.chunked.reset(opt.limits.max_body_bytes);
       } else if (head.content_length > 0) {
         h.phase = HttpConn::Phase::BodyLength;
         h.body_remaining = (uint64_t)head.content_length;
-      } else if (h.last_request) {
+      } else if (h.last_request && !h.upgrading) {
         h.input_closed = true;
       }
     } else if (h.phase == HttpConn::Phase::BodyLength) {
@@ -163,7 +165,7 @@ void Loop::http_input(Connection& c, const InputSpan& in) {
       if (h.body_remaining == 0) {
         if (!h.discard_body) write_body_end(batch_.next_event(), id);
         h.phase = HttpConn::Phase::Head;
-        if (h.last_request) h.input_closed = true;
+        if (h.last_request && !h.upgrading) h.input_closed = true;
       }
     } else {
       // The data of every chunk in this input goes into one BODY record (body
@@ -189,7 +191,7 @@ void Loop::http_input(Connection& c, const InputSpan& in) {
       if (r.done) {
         if (!h.discard_body) write_body_end(batch_.next_event(), id);
         h.phase = HttpConn::Phase::Head;
-        if (h.last_request) h.input_closed = true;
+        if (h.last_request && !h.upgrading) h.input_closed = true;
       } else if (r.consumed == 0) {
         break;
       }
@@ -300,17 +302,21 @@ void Loop::http_output_progress(Connection& c) {
   }
 }
 
+// Every state, closing ones included: output the peer does not take for
+// send_timeout ends the connection (a client that never reads). True when it did.
+bool Loop::send_stalled(Connection& c, uint64_t now) {
+  const uint32_t limit = http_opts(c).send_timeout_ms;
+  if (!limit || !(c.send_inflight || c.queued() > 0) || now - c.send_progress_ms < limit) return false;
+  stats_.send_stalls++;
+  write_timeout(late_record(), id_of(c), TO_SEND);
+  begin_close(c, -ETIMEDOUT);
+  return true;
+}
+
 void Loop::http_timeouts(Connection& c, uint64_t now) {
   HttpConn& h = *c.http;
   const HttpOptions& opt = http_opts(c);
-  // Every state, closing ones included: output the peer does not take for
-  // send_timeout ends the connection (a client that never reads).
-  if (opt.send_timeout_ms && (c.send_inflight || c.queued() > 0) && now - c.send_progress_ms >= opt.send_timeout_ms) {
-    stats_.send_stalls++;
-    write_timeout(late_record(), id_of(c), TO_SEND);
-    begin_close(c, -ETIMEDOUT);
-    return;
-  }
+  if (send_stalled(c, now)) return;
   if (c.close_after_send || c.linger_until_ms) return;  // closing: the send stall and linger deadlines apply
   auto answer_408 = [&](TimeoutKind kind) {
     write_timeout(late_record(), id_of(c), kind);

@@ -81,7 +81,7 @@ void Loop::rearm_waiting() {
 }
 
 void Loop::input(Connection& c, const uint8_t* p, size_t n) {
-  if (c.http && c.http->input_closed) return;  // nothing more is parsed: drop it
+  if ((c.http && c.http->input_closed) || (c.ws && c.ws->input_closed)) return;  // nothing more is parsed: drop it
   // Input already waiting comes first: the new bytes join it.
   InputSpan in{p, n, !c.inbuf.empty() || p == nullptr};
   if (in.in_inbuf) {
@@ -89,7 +89,9 @@ void Loop::input(Connection& c, const uint8_t* p, size_t n) {
     in.data = c.inbuf.data();
     in.len = c.inbuf.size();
   }
-  if (c.http)
+  if (c.ws)
+    ws_input(c, in);
+  else if (c.http)
     http_input(c, in);
   else
     tcp_input(c, in);

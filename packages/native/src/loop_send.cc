@@ -83,7 +83,10 @@ void Loop::on_send(uint32_t id, const io_uring_cqe& cqe) {
   }
   if (c->state == ConnState::Open) {
     set_queued(*c);
-    if (c->http) http_output_progress(*c);
+    if (c->http)
+      http_output_progress(*c);
+    else if (c->ws)
+      ws_output_progress(*c);
   }
 }
 
@@ -114,17 +117,6 @@ void Loop::after_queue_empty(Connection& c) {
   }
 }
 
-int Loop::write(uint32_t id, const uint8_t* p, size_t n, bool want_drain) {
-  Connection* c = lookup(id);
-  if (!c || c->state != ConnState::Open) return -1;
-  queue_send(*c, p, n);
-  if (want_drain) {
-    c->want_drain = true;
-    if (!c->send_inflight && c->queued() == 0) after_queue_empty(*c);
-  }
-  return 0;
-}
-
 // ---- JS output records -------------------------------------------------------------
 
 void Loop::flush_out() {
@@ -138,37 +130,63 @@ void Loop::flush_out() {
   out[OH_BYTES] = 0;
   for (uint32_t i = 0; i < count; i++) {
     const OutRecord r = read_out(out + kOutHeaderWords + (size_t)i * kOutWords);
-    Connection* c = lookup(r.conn);
-    if (!c || c->state != ConnState::Open) continue;
-    switch (r.op) {
-      case OP_WRITE:
-      case OP_WRITE_WANT_DRAIN: {
-        if ((uint64_t)r.off + r.len <= mem_.out_data_cap) queue_send(*c, mem_.out_data + r.off, r.len);
-        if (r.op == OP_WRITE_WANT_DRAIN) {
-          c->want_drain = true;
-          if (!c->send_inflight && c->queued() == 0) after_queue_empty(*c);
-        }
-        if (r.response_done && c->http && c->state == ConnState::Open) http_response_done(*c);
-        break;
+    bool in_area = (uint64_t)r.off + r.len <= mem_.out_data_cap;
+    apply_out(r.op, r.flags, r.conn, in_area ? mem_.out_data + r.off : nullptr, in_area ? r.len : 0);
+  }
+}
+
+void Loop::apply_out(int32_t op, int32_t flags, uint32_t conn, const uint8_t* p, size_t n) {
+  if (op == OP_WS_PUBLISH) {
+    ws_publish(conn, p, n, flags);
+    return;
+  }
+  Connection* c = lookup(conn);
+  if (!c || c->state != ConnState::Open) return;
+  switch (op) {
+    case OP_WRITE:
+    case OP_WRITE_WANT_DRAIN: {
+      if (p) queue_send(*c, p, n);
+      if (op == OP_WRITE_WANT_DRAIN) {
+        c->want_drain = true;
+        if (!c->send_inflight && c->queued() == 0) after_queue_empty(*c);
       }
-      case OP_END:
-        c->end_after_send = true;
-        if (!c->send_inflight && c->queued() == 0) after_queue_empty(*c);
-        break;
-      case OP_END_CLOSE:
-        c->close_after_send = true;
-        if (!c->send_inflight && c->queued() == 0) after_queue_empty(*c);
-        break;
-      case OP_DESTROY: begin_close(*c, 0); break;
-      case OP_PAUSE: pause_recv(*c); break;
-      case OP_RESUME: resume_recv(*c); break;
-      case OP_RESPONSE_DONE:
-        if (c->http) http_response_done(*c);
-        break;
-      case OP_DISCARD_BODY:
-        if (c->http) c->http->discard_body = true;
-        break;
+      if ((flags & kOpFlagResponseDone) && c->http && c->state == ConnState::Open) http_response_done(*c);
+      break;
     }
+    case OP_END:
+      c->end_after_send = true;
+      if (!c->send_inflight && c->queued() == 0) after_queue_empty(*c);
+      break;
+    case OP_END_CLOSE:
+      c->close_after_send = true;
+      if (!c->send_inflight && c->queued() == 0) after_queue_empty(*c);
+      break;
+    case OP_DESTROY: begin_close(*c, 0); break;
+    case OP_PAUSE: pause_recv(*c); break;
+    case OP_RESUME: resume_recv(*c); break;
+    case OP_RESPONSE_DONE:
+      if (c->http) http_response_done(*c);
+      break;
+    case OP_DISCARD_BODY:
+      if (c->http) c->http->discard_body = true;
+      break;
+    case OP_WS_ACCEPT: ws_accept(*c, p, n); break;
+    case OP_WS_SEND:
+      if (c->ws && !c->ws->close_sent)
+        ws_send_frame(*c, (flags & kOpFlagWsBinary) ? ws::kBinary : ws::kText, p, n, flags & kOpFlagWsCompress);
+      break;
+    case OP_WS_PING:
+      if (c->ws && !c->ws->close_sent) ws_send_frame(*c, ws::kPing, p, std::min<size_t>(n, 125), false);
+      break;
+    case OP_WS_CLOSE:
+      if (c->ws) ws_send_close(*c, p, n);
+      break;
+    case OP_WS_SUBSCRIBE:
+      if (c->ws) ws_subscribe(*c, std::string_view((const char*)p, p ? n : 0));
+      break;
+    case OP_WS_UNSUBSCRIBE:
+      if (c->ws) ws_unsubscribe(*c, std::string_view((const char*)p, p ? n : 0));
+      break;
   }
 }
 

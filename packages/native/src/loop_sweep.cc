@@ -15,7 +15,10 @@ void Loop::on_tick() {
   for (uint32_t s = 0; s < high_slot_; s++) {
     Connection& c = conns_[s];
     if (c.state != ConnState::Open) continue;
-    if (c.http) http_timeouts(c, now_ms_);
+    if (c.http)
+      http_timeouts(c, now_ms_);
+    else if (c.ws)
+      ws_timeouts(c, now_ms_);
     if (c.state == ConnState::Open && c.linger_until_ms && now_ms_ >= c.linger_until_ms) begin_close(c, 0);
   }
   if (!deferred_.empty()) deliver();

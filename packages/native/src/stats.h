@@ -9,6 +9,7 @@
   X(connections, "connections")          \
   X(accepted, "accepted")                \
   X(refused, "refused")                  \
+  X(accept_errors, "acceptErrors")       \
   X(bytes_read, "bytesRead")             \
   X(bytes_written, "bytesWritten")       \
   X(enobufs, "enobufs")                  \
@@ -19,7 +20,8 @@
   X(send_stalls, "sendStalls")           \
   X(headers_timeouts, "headersTimeouts") \
   X(request_timeouts, "requestTimeouts") \
-  X(idle_timeouts, "idleTimeouts")
+  X(idle_timeouts, "idleTimeouts")       \
+  X(ws_dropped, "wsDropped")
 
 namespace ringside {
 

@@ -20,7 +20,10 @@ import {
   FieldWord,
   HttpErrorWord,
   HttpFlag,
+  NO_CONNECTION,
   OP_FLAG_RESPONSE_DONE,
+  OP_FLAG_WS_BINARY,
+  OP_FLAG_WS_COMPRESS,
   OUT_HEADER_WORDS,
   OUT_WORDS,
   Op,
@@ -33,6 +36,12 @@ import {
   SLOT_BITS,
   Timeout,
   TimeoutWord,
+  WS_ACCEPT_WORDS,
+  WsAcceptFlag,
+  WsAcceptWord,
+  WsCloseWord,
+  WsFlag,
+  WsMessageWord,
   loadBinding,
   nativeStatsKeys,
   slotOf,
@@ -57,6 +66,11 @@ const ENUMS: Record<string, { prefix: string; ts: Record<string, number> }> = {
   OutWord: { prefix: 'OW_', ts: OutWord },
   OutOp: { prefix: 'OP_', ts: Op },
   ParseError: { prefix: '', ts: ParseError },
+  WsMessageWord: { prefix: 'WSM_', ts: WsMessageWord },
+  WsFlag: { prefix: 'WSF_', ts: WsFlag },
+  WsCloseWord: { prefix: 'WSC_', ts: WsCloseWord },
+  WsAcceptWord: { prefix: 'WA_', ts: WsAcceptWord },
+  WsAcceptFlag: { prefix: 'WAF_', ts: WsAcceptFlag },
 };
 // C++ constant → its TS twin.
 const CONSTANTS: Record<string, number> = {
@@ -65,6 +79,10 @@ const CONSTANTS: Record<string, number> = {
   kOutHeaderWords: OUT_HEADER_WORDS,
   kOutWords: OUT_WORDS,
   kOpFlagResponseDone: OP_FLAG_RESPONSE_DONE,
+  kOpFlagWsBinary: OP_FLAG_WS_BINARY,
+  kOpFlagWsCompress: OP_FLAG_WS_COMPRESS,
+  kNoConnection: NO_CONNECTION,
+  kWsAcceptWords: WS_ACCEPT_WORDS,
   kSlotBits: SLOT_BITS,
   kSlotMask: slotOf(0xffffffff),
 };
@@ -73,7 +91,7 @@ const CONSTANTS: Record<string, number> = {
 const NATIVE_ONLY = new Set(['UdOp']);
 const SENTINELS = new Set(['ParseError:None', 'ParseError:Count']);
 // The event record layouts: each lies after the type and connection words, inside one record.
-const EVENT_LAYOUTS = ['OpenWord', 'DataWord', 'CloseWord', 'RequestWord', 'HttpErrorWord', 'TimeoutWord'];
+const EVENT_LAYOUTS = ['OpenWord', 'DataWord', 'CloseWord', 'RequestWord', 'HttpErrorWord', 'TimeoutWord', 'WsMessageWord', 'WsCloseWord'];
 
 interface Declared {
   group: string;

@@ -23,6 +23,9 @@ import {
   RecordWord,
   RequestWord,
   TimeoutWord,
+  WsCloseWord,
+  WsFlag,
+  WsMessageWord,
 } from '@ringside/native';
 import { transportErrors, type TransportError } from '../../http-errors.js';
 
@@ -53,13 +56,15 @@ export const DataRecord = {
   off: (e: Words, at: number): number => e[at + DataWord.OFF]!,
   len: (e: Words, at: number): number => e[at + DataWord.LEN]!,
   /** The bytes, copied out of the batch memory: the callee owns them. */
-  copy: (e: Words, at: number, data: Buffer): Buffer => {
-    const off = e[at + DataWord.OFF]!;
-    const chunk = Buffer.allocUnsafe(e[at + DataWord.LEN]!);
-    data.copy(chunk, 0, off, off + chunk.length);
-    return chunk;
-  },
+  copy: (e: Words, at: number, data: Buffer): Buffer => copySpan(data, e[at + DataWord.OFF]!, e[at + DataWord.LEN]!),
 };
+
+/** Bytes of eventData in a buffer of their own (the batch memory is reused). */
+function copySpan(data: Buffer, off: number, len: number): Buffer {
+  const chunk = Buffer.allocUnsafe(len);
+  data.copy(chunk, 0, off, off + len);
+  return chunk;
+}
 
 /** CLOSE: 0, or -errno of the failure that closed the connection. */
 export const CloseRecord = {
@@ -125,4 +130,19 @@ export const HttpErrorRecord = {
 /** TIMEOUT: which deadline passed (Timeout). */
 export const TimeoutRecord = {
   kind: (e: Words, at: number): number => e[at + TimeoutWord.KIND]!,
+};
+
+/** WS_MESSAGE: (a piece of) a WebSocket message, a span of eventData. */
+export const WsMessageRecord = {
+  binary: (e: Words, at: number): boolean => (e[at + WsMessageWord.FLAGS]! & WsFlag.BINARY) !== 0,
+  /** The last piece of its message. */
+  fin: (e: Words, at: number): boolean => (e[at + WsMessageWord.FLAGS]! & WsFlag.FIN) !== 0,
+  /** The bytes, copied out of the batch memory: the callee owns them. */
+  copy: (e: Words, at: number, data: Buffer): Buffer => copySpan(data, e[at + WsMessageWord.OFF]!, e[at + WsMessageWord.LEN]!),
+};
+
+/** WS_CLOSE: the code the connection closes with and its reason. */
+export const WsCloseRecord = {
+  code: (e: Words, at: number): number => e[at + WsCloseWord.CODE]!,
+  reason: (e: Words, at: number, data: Buffer): Buffer => copySpan(data, e[at + WsCloseWord.REASON_OFF]!, e[at + WsCloseWord.REASON_LEN]!),
 };

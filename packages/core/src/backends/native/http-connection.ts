@@ -1,11 +1,14 @@
 import type { NativeRequest } from './http-request.js';
 import type { NativeResponse } from './http-response.js';
+import type { NativeWebSocket } from './websocket.js';
 
 /** Per-connection HTTP state on the JS side: responses waiting their turn, the request whose body is arriving. */
 export class HttpConnection {
   /** Unfinished responses in request order; queue[0] is the one allowed to write. */
   readonly queue: NativeResponse[] = [];
   bodyReq: NativeRequest | null = null;
+  /** Set once the connection was upgraded: it speaks WebSocket frames from then on. */
+  ws: NativeWebSocket | null = null;
   requests = 0;
   closing = false;
   /** The newest request is the connection's last (close, 1.0, limits): later ones are ignored. */

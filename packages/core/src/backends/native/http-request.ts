@@ -3,6 +3,8 @@ import { HttpFlag } from '@ringside/native';
 import type { IncomingHeaders, RawRequest } from '../../http-types.js';
 import type { NativeLoop } from './native-loop.js';
 import type { HttpConnection } from './http-connection.js';
+import type { WebSocketOffer } from '../../websocket-types.js';
+import { websocketOffer } from '../../websocket-offer.js';
 import { headerNameAt, latin1At } from './http-strings.js';
 import { FieldRecord, fieldAt } from './event-records.js';
 import { BodyReader } from '../../body-reader.js';
@@ -72,6 +74,7 @@ export class NativeRequest extends BodyReader implements RawRequest {
   readonly remotePort: number;
   /** 1-based position on the connection (maxRequestsPerSocket). */
   readonly index: number;
+  readonly websocket: WebSocketOffer | null;
 
   constructor(
     readonly method: string,
@@ -90,7 +93,10 @@ export class NativeRequest extends BodyReader implements RawRequest {
     this.index = conn.requests;
     this.httpVersion = flags & HttpFlag.HTTP10 ? '1.0' : '1.1';
     this.expectContinue = (flags & HttpFlag.EXPECT_CONTINUE) !== 0;
-    this.keepAlive = (flags & HttpFlag.KEEP_ALIVE) !== 0;
+    // An upgrade request is the connection's last: accepted it speaks frames, answered it closes.
+    this.keepAlive = (flags & (HttpFlag.KEEP_ALIVE | HttpFlag.UPGRADE)) === HttpFlag.KEEP_ALIVE;
+    // Validated natively; the offer's lists are read here.
+    this.websocket = flags & HttpFlag.WEBSOCKET ? websocketOffer(method, this.httpVersion, headers) : null;
   }
 
   protected startBody(): void {

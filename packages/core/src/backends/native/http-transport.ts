@@ -3,12 +3,27 @@
  * REQUEST records in batches; responses are serialized here into the shared
  * output area, in request order per connection.
  */
-import { Ev, Op, Timeout, type Binding } from '@ringside/native';
+import {
+  Ev,
+  NO_CONNECTION,
+  Op,
+  OP_FLAG_WS_BINARY,
+  OP_FLAG_WS_COMPRESS,
+  Timeout,
+  WS_ACCEPT_WORDS,
+  WsAcceptFlag,
+  WsAcceptWord,
+  type Binding,
+} from '@ringside/native';
 import type { HttpLimits, HttpTransport, HttpTransportOptions } from '../../http-types.js';
+import { defaultWebSocketOptions, type RawWebSocket, type WebSocketAccept, type WebSocketEvents } from '../../websocket-types.js';
+import { negotiateDeflate, websocketAccept } from '../../websocket-offer.js';
+import { isHeaderName, isHeaderValue } from '../../http-framing.js';
+import { NativeWebSocket, type WebSocketOwner } from './websocket.js';
 import type { AddressInfo, ListenOptions, NativeDriver } from '../../types.js';
 import { errorResponse, transportErrors, type TransportError } from '../../http-errors.js';
 import { threadLoop } from './native-loop.js';
-import { DataRecord, HttpErrorRecord, RequestRecord, TimeoutRecord } from './event-records.js';
+import { DataRecord, HttpErrorRecord, RequestRecord, TimeoutRecord, WsCloseRecord, WsMessageRecord } from './event-records.js';
 import { HTTP_HIGH_WATER_MARK as HIGH_WATER_MARK, runHandler } from '../../http-rules.js';
 import { keepAliveAfter, limitsAllowAnother } from '../../keep-alive.js';
 import { NativeServer } from './native-server.js';
@@ -20,8 +35,10 @@ import { latin1At, methodAt } from './http-strings.js';
 
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
 
-class NativeHttpTransport extends NativeServer implements HttpTransport, ResponseOwner, RequestOwner {
+class NativeHttpTransport extends NativeServer implements HttpTransport, ResponseOwner, RequestOwner, WebSocketOwner {
   private readonly conns = new Map<number, HttpConnection>();
+  /** WebSocket subscribers per topic on this transport. */
+  private readonly subscribers = new Map<string, number>();
 
   constructor(
     binding: Binding,
@@ -94,7 +111,20 @@ class NativeHttpTransport extends NativeServer implements HttpTransport, Respons
         if (HttpErrorRecord.inBody(ev, at)) this.onBodyError(conn, HttpErrorRecord.answer(ev, at));
         break;
       case Ev.DRAIN:
-        conn.queue[0]?.emitDrain();
+        if (conn.ws) conn.ws.onDrain();
+        else conn.queue[0]?.emitDrain();
+        break;
+      case Ev.WS_MESSAGE:
+        conn.ws?.onMessage(WsMessageRecord.copy(ev, at, this.loop.eventData), WsMessageRecord.binary(ev, at), WsMessageRecord.fin(ev, at));
+        break;
+      case Ev.WS_PING:
+        conn.ws?.onPing(DataRecord.copy(ev, at, this.loop.eventData));
+        break;
+      case Ev.WS_PONG:
+        conn.ws?.onPong(DataRecord.copy(ev, at, this.loop.eventData));
+        break;
+      case Ev.WS_CLOSE:
+        conn.ws?.onCloseCode(WsCloseRecord.code(ev, at), WsCloseRecord.reason(ev, at, this.loop.eventData));
         break;
       case Ev.TIMEOUT:
         if (TimeoutRecord.kind(ev, at) === Timeout.REQUEST) this.onRequestTimeout(conn);
@@ -153,6 +183,7 @@ class NativeHttpTransport extends NativeServer implements HttpTransport, Respons
   private onClose(conn: HttpConnection): void {
     conn.closed = true;
     this.conns.delete(conn.id);
+    conn.ws?.onGone();
     conn.bodyReq?.failBody(Object.assign(new Error('Connection closed before the body was complete'), { code: 'ECONNRESET' }));
     conn.bodyReq = null;
     for (const r of conn.queue) r.close(true);
@@ -221,6 +252,82 @@ class NativeHttpTransport extends NativeServer implements HttpTransport, Respons
     this.loop.op(conn.id, Op.DESTROY);
   }
 
+  // ---- WebSockets ------------------------------------------------------------------
+
+  /** 101 and the switch to frames (native holds the connection's input until WS_ACCEPT). */
+  upgradeWebSocket(res: NativeResponse, accept: WebSocketAccept, events: WebSocketEvents): RawWebSocket {
+    const conn = res.conn;
+    const offer = res.req.websocket;
+    if (!offer) throw new Error('upgradeWebSocket(): the request is not a valid WebSocket upgrade');
+    if (res.started || conn.closed) throw new Error('upgradeWebSocket(): the response has already started');
+    if (conn.queue[0] !== res) throw new Error('upgradeWebSocket(): earlier pipelined responses on this connection are not finished');
+    const { protocol = '', headers, ...rest } = accept;
+    const options = { ...defaultWebSocketOptions, ...rest };
+    if (protocol !== '' && !offer.protocols.includes(protocol))
+      throw new Error(`upgradeWebSocket(): protocol "${protocol}" was not offered (${offer.protocols.join(', ') || 'none'})`);
+    const deflate = options.compression ? negotiateDeflate(offer.extensions, options.compression) : null;
+    let head = `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${websocketAccept(offer.key)}\r\n`;
+    if (protocol !== '') head += `Sec-WebSocket-Protocol: ${protocol}\r\n`;
+    if (deflate) head += `Sec-WebSocket-Extensions: ${deflate.response}\r\n`;
+    for (const name in headers) {
+      const v = headers[name]!;
+      for (const value of Array.isArray(v) ? v : [v]) {
+        if (!isHeaderName(name) || !isHeaderValue(String(value))) throw new Error(`upgradeWebSocket(): invalid header ${JSON.stringify(name)}`);
+        head += `${name}: ${value}\r\n`;
+      }
+    }
+    const words = new Uint32Array(WS_ACCEPT_WORDS);
+    words[WsAcceptWord.MAX_PAYLOAD] = options.maxPayload;
+    words[WsAcceptWord.MAX_BACKPRESSURE] = options.maxBackpressure;
+    words[WsAcceptWord.IDLE_TIMEOUT_MS] = options.idleTimeout;
+    words[WsAcceptWord.COMPRESS_THRESHOLD] = (options.compression ? options.compression.threshold : undefined) ?? 64;
+    let flags = options.sendPings ? WsAcceptFlag.SEND_PINGS : 0;
+    if (deflate) {
+      const p = deflate.params;
+      flags |= WsAcceptFlag.DEFLATE;
+      if (p.serverNoContextTakeover) flags |= WsAcceptFlag.SERVER_NO_CONTEXT;
+      if (p.clientNoContextTakeover) flags |= WsAcceptFlag.CLIENT_NO_CONTEXT;
+      words[WsAcceptWord.SERVER_WINDOW_BITS] = p.serverMaxWindowBits;
+      words[WsAcceptWord.CLIENT_WINDOW_BITS] = p.clientMaxWindowBits;
+    }
+    words[WsAcceptWord.FLAGS] = flags;
+    this.loop.span(Op.WS_ACCEPT, conn.id, `${head}\r\n`, new Uint8Array(words.buffer));
+    // The upgrade request is answered: no more HTTP on this connection.
+    const ws = new NativeWebSocket(conn, this, protocol, deflate ? deflate.response : '', options, events);
+    conn.ws = ws;
+    conn.lastRequest = true;
+    conn.bodyReq = null;
+    res.started = res.finished = true;
+    conn.queue.shift();
+    res.close(false);
+    return ws;
+  }
+
+  publish(topic: string, data: string | Uint8Array, isBinary?: boolean, compress?: boolean): void {
+    this.publishFrom(NO_CONNECTION, topic, data, isBinary, compress);
+  }
+
+  publishFrom(from: number, topic: string, data: string | Uint8Array, isBinary: boolean | undefined, compress: boolean | undefined): void {
+    if (!this.subscribers.has(topic)) return;
+    const binary = isBinary ?? typeof data !== 'string';
+    const topicBytes = Buffer.from(topic, 'utf8');
+    const prefix = Buffer.allocUnsafe(4 + topicBytes.length);
+    prefix.writeUInt32LE(topicBytes.length, 0);
+    topicBytes.copy(prefix, 4);
+    const flags = (binary ? OP_FLAG_WS_BINARY : 0) | (compress !== false ? OP_FLAG_WS_COMPRESS : 0);
+    this.loop.span(Op.WS_PUBLISH | flags, from, data, prefix);
+  }
+
+  subscriberCount(topic: string): number {
+    return this.subscribers.get(topic) ?? 0;
+  }
+
+  subscribed(topic: string, delta: 1 | -1): void {
+    const n = (this.subscribers.get(topic) ?? 0) + delta;
+    if (n > 0) this.subscribers.set(topic, n);
+    else this.subscribers.delete(topic);
+  }
+
   // ---- RequestOwner --------------------------------------------------------------
 
   pauseBody(req: NativeRequest): void {
@@ -249,6 +356,12 @@ class NativeHttpTransport extends NativeServer implements HttpTransport, Respons
 
   protected beginClose(): void {
     for (const c of this.conns.values()) {
+      // WebSockets are told the server goes away (1001) and close with the handshake.
+      if (c.ws) {
+        c.closing = true;
+        c.ws.closeWith(1001);
+        continue;
+      }
       // Idle keep-alive connections close now; busy ones after their last response.
       if (c.queue.length === 0 && !c.closing) {
         c.closing = true;

@@ -61,9 +61,14 @@ export class NativeLoop {
   /** Bumped whenever the output area is found empty (the native side took it). */
   epoch = 0;
   private readonly listeners = new Map<number, LoopClient>();
-  /** Per slot: the client owning the connection and the connection's full id (slot + generation). */
-  private readonly owners: (LoopClient | undefined)[] = new Array(MAX_CONNECTIONS);
-  private readonly ownerIds = new Float64Array(MAX_CONNECTIONS).fill(-1);
+  /**
+   * Per slot: the client owning the connection and the connection's full id
+   * (slot + generation), -1 when free. Grown to the highest slot opened, not
+   * MAX_CONNECTIONS up front (1 MiB a thread that serves a few connections
+   * would never use).
+   */
+  private readonly owners: (LoopClient | undefined)[] = [];
+  private ownerIds = new Float64Array(0);
   private users = 0;
   private live = false;
 
@@ -164,6 +169,7 @@ export class NativeLoop {
         if (type === Ev.OPEN) {
           const client = this.listeners.get(OpenRecord.listener(ev, at));
           if (!client) continue;
+          if (slot >= this.ownerIds.length) this.growOwners(slot);
           this.owners[slot] = client;
           this.ownerIds[slot] = id;
           client.onOpen(id, OpenRecord.address(ev, at, this.eventData), OpenRecord.port(ev, at), OpenRecord.family(ev, at));
@@ -182,6 +188,15 @@ export class NativeLoop {
       }
     }
     if (thrown) throw thrown.error;
+  }
+
+  /** Room in the per-slot tables for `slot`: doubled, so a loop opening n slots grows them log2(n) times. */
+  private growOwners(slot: number): void {
+    const size = Math.min(MAX_CONNECTIONS, Math.max(1024, 2 ** Math.ceil(Math.log2(slot + 1))));
+    const ids = new Float64Array(size).fill(-1);
+    ids.set(this.ownerIds);
+    this.ownerIds = ids;
+    while (this.owners.length < size) this.owners.push(undefined);
   }
 
   // ---- output area ----------------------------------------------------------
@@ -211,7 +226,7 @@ export class NativeLoop {
     const n = data.byteLength;
     if (n >= DIRECT_WRITE_BYTES) {
       this.binding.flush(); // keep order with what is already in the area
-      this.binding.write(id, data, wantDrain);
+      this.binding.output(wantDrain ? Op.WRITE_WANT_DRAIN : Op.WRITE, id, data);
       return;
     }
     if (!this.room(n)) {
@@ -240,6 +255,36 @@ export class NativeLoop {
     const n = this.outData.utf8Write(s, off);
     this.out[OutHeaderWord.BYTES] = off + n;
     this.record(wantDrain ? Op.WRITE_WANT_DRAIN : Op.WRITE, id, off, n);
+    return n;
+  }
+
+  /**
+   * One record whose span is `prefix` then `data` (a string as UTF-8): the
+   * WebSocket ops. Returns the bytes of `data`.
+   */
+  span(op: number, id: number, data: string | Uint8Array, prefix?: Uint8Array): number {
+    const head = prefix ? prefix.byteLength : 0;
+    const max = head + (typeof data === 'string' ? data.length * 3 : data.byteLength);
+    if (max >= DIRECT_WRITE_BYTES) {
+      const body = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+      this.binding.flush(); // keep order with what is already in the area
+      this.binding.output(op, id, prefix ? Buffer.concat([prefix, body]) : body);
+      return body.byteLength;
+    }
+    if (!this.room(max)) {
+      this.binding.flush();
+      this.room(max);
+    }
+    const start = this.out[OutHeaderWord.BYTES]!;
+    if (prefix) this.outData.set(prefix, start);
+    let n: number;
+    if (typeof data === 'string') n = this.outData.utf8Write(data, start + head);
+    else {
+      this.outData.set(data, start + head);
+      n = data.byteLength;
+    }
+    this.out[OutHeaderWord.BYTES] = start + head + n;
+    this.record(op, id, start, head + n);
     return n;
   }
 

@@ -17,7 +17,7 @@ export abstract class NativeServer extends ServerLifecycle implements LoopClient
   protected accepted = 0;
 
   constructor(
-    protected readonly loop: NativeLoop,
+    readonly loop: NativeLoop,
     readonly backend: NativeDriver,
   ) {
     super();
@@ -74,6 +74,7 @@ export abstract class NativeServer extends ServerLifecycle implements LoopClient
       batches: n?.batches ?? 0,
       events: n?.events ?? 0,
       refused: n?.refused ?? 0,
+      acceptErrors: n?.acceptErrors ?? 0,
       cqOverflows: n?.cqOverflows ?? 0,
       sendStalls: n?.sendStalls ?? 0,
       headersTimeouts: n?.headersTimeouts ?? 0,

@@ -18,7 +18,11 @@ import { HTTP_HIGH_WATER_MARK as HIGH_WATER_MARK, LINGER_MS, runHandler } from '
 import { BodyReader } from '../../body-reader.js';
 import { ResponseState } from '../../response-state.js';
 import { keepAliveAfter, limitsAllowAnother } from '../../keep-alive.js';
+import { turnTime } from '../../turn-clock.js';
 import { errorResponse, transportErrors, type TransportError } from '../../http-errors.js';
+import type { RawWebSocket, WebSocketAccept, WebSocketEvents, WebSocketOffer } from '../../websocket-types.js';
+import { websocketOffer } from '../../websocket-offer.js';
+import { NodeWebSockets, websocketPlan, withBodyFromSocket, type WebSocketPlan } from './websocket.js';
 
 /**
  * Period of a timeout sweep: node's for headersTimeout/requestTimeout (connectionsCheckingInterval),
@@ -92,6 +96,21 @@ interface Conn {
   /** kernelBytes() when the sweep last saw output waiting, and since when it has not moved (0: nothing waiting). */
   sentMark: number;
   stalledSince: number;
+  /** The last Host value found valid: a client sends the same one on every request. */
+  validHost: string;
+}
+
+/**
+ * A request without a body leaves nothing to drain, yet node:http drains its
+ * message once the response is out unless it was dumped already: resume, read,
+ * 'end', destroy, 'close', four ticks of stream machinery per request. Only
+ * this transport sees node's message (the app reads the body through
+ * BodyReader), so it is marked dumped at once. `_dumped` is the flag node's
+ * own isIncomingMessage() checks; without it node drains as before.
+ */
+function nothingToDrain(raw: IncomingMessage): void {
+  const m = raw as IncomingMessage & { _dumped?: boolean };
+  if (m._dumped === false) m._dumped = true;
 }
 
 const kConn = Symbol('ringside.conn');
@@ -110,6 +129,8 @@ class NodeRequest extends BodyReader implements RawRequest {
   readonly contentLength: number;
   readonly hasBody: boolean;
   res: NodeResponse | null = null;
+  /** A valid WebSocket offer (only requests of node's 'upgrade' event have raw.upgrade set). */
+  readonly websocket: WebSocketOffer | null;
   /** 1-based position on the connection (maxRequestsPerSocket). */
   readonly index: number;
   private received = 0;
@@ -135,6 +156,8 @@ class NodeRequest extends BodyReader implements RawRequest {
     this.remoteAddress = conn.remoteAddress;
     this.remotePort = conn.remotePort;
     this.index = conn.requests;
+    this.websocket = (raw as { upgrade?: boolean }).upgrade === true ? websocketOffer(this.method, raw.httpVersion, headers) : null;
+    if (!hasBody && this.websocket === null) nothingToDrain(raw);
   }
 
   /** The body is fully received (read or not), failed, or absent. */
@@ -219,7 +242,8 @@ function onResponseFinish(this: ServerResponse): void {
 }
 
 class NodeResponse extends ResponseState implements RawResponse {
-  readonly startedAt = Date.now();
+  /** turnTime() when the request arrived (requestTimeout). */
+  readonly startedAt = turnTime();
   /** A 'finish' listener is on raw. Only when someone waits for this response (see watch()). */
   private watching = false;
 
@@ -269,6 +293,7 @@ class NodeResponse extends ResponseState implements RawResponse {
     // node drops the body of HEAD, 1xx, 204 and 304 responses itself.
     if (withBody) raw.end(body);
     else raw.end();
+    this.closeIfOut();
   }
 
   writeHead(status: number, headers: OutgoingHeaders): void {
@@ -299,7 +324,18 @@ class NodeResponse extends ResponseState implements RawResponse {
     // node sends trailers only on a chunked response, as the native transport.
     if (trailers !== undefined && !this.aborted) this.raw.addTrailers(trailers as http.OutgoingHttpHeaders);
     this.finished = true;
-    if (!this.aborted) this.raw.end();
+    if (this.aborted) return;
+    this.raw.end();
+    this.closeIfOut();
+  }
+
+  /**
+   * The kernel took the whole response at once (the usual case): close it now
+   * rather than at the connection's next request, so that an idle connection
+   * does not keep this exchange alive. A watched response hears 'finish'.
+   */
+  private closeIfOut(): void {
+    if (!this.watching && this.raw.writableFinished) this.owner.closeSent(this);
   }
 
   onDrain(cb: () => void): void {
@@ -308,6 +344,13 @@ class NodeResponse extends ResponseState implements RawResponse {
 
   protected destroyConnection(): void {
     this.owner.destroyConn(this.req.conn);
+  }
+
+  upgradeWebSocket(accept: WebSocketAccept, events: WebSocketEvents): RawWebSocket {
+    const offer = this.req.websocket;
+    if (offer === null) throw new Error('upgradeWebSocket(): the request is not a WebSocket upgrade (req.websocket is null)');
+    this.checkNotStarted('writeHead');
+    return this.owner.upgrade(this, websocketPlan(offer, accept), events);
   }
 }
 
@@ -343,8 +386,8 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
   private sweep: NodeJS.Timeout | null = null;
   private sweepMs = 1000;
   private lastSweep = 0;
-  private counters = { accepted: 0, bytesRead: 0, bytesWritten: 0 };
   private timeouts: HttpTimeoutCounters = { sendStalls: 0, headersTimeouts: 0, requestTimeouts: 0, idleTimeouts: 0 };
+  private readonly websockets = new NodeWebSockets();
 
   constructor(
     private readonly options: HttpTransportOptions,
@@ -359,6 +402,7 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
     this.httpServer.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => this.onRequest(req, res, true));
     this.httpServer.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => this.onRequest(req, res, false));
     this.httpServer.on('clientError', (err: Error, socket: net.Socket) => this.onClientError(err, socket));
+    this.httpServer.on('upgrade', (req: IncomingMessage, socket: net.Socket, head: Buffer) => this.onUpgrade(req, socket, head));
     // node:http's close() also closes idle connections at once; the lifecycle decides when (close() option idleGrace).
     this.httpServer.closeIdleConnections = () => {};
   }
@@ -394,6 +438,7 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
       lingering: false,
       sentMark: 0,
       stalledSince: 0,
+      validHost: '',
     };
     socket[kConn] = conn;
     if (!acceptAnyMinorVersion(this.httpServer, socket, this.limits.maxHeaderSize) && !lenientVersionWarned) {
@@ -532,6 +577,14 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
     while (live.length > 0 && live[0]!.raw.writableFinished) live.shift()!.close(false);
   }
 
+  /** An unwatched response is out: closed now if it leads its connection's responses (they close in order). */
+  closeSent(r: NodeResponse): void {
+    const live = r.req.conn.live;
+    if (live[0] !== r) return;
+    live.shift();
+    r.close(false);
+  }
+
   /** settle(), then watch what is still in flight (the transport now waits for it); true when nothing is. */
   private liveSettled(conn: Conn): boolean {
     this.settle(conn);
@@ -549,7 +602,7 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
       return;
     }
     conn.requests++;
-    const refusal = this.refusal(raw);
+    const refusal = this.refusal(raw, conn);
     if (refusal) {
       raw.resume(); // drop the body
       this.answerLater(conn, refusal, raw.method === 'HEAD');
@@ -567,8 +620,56 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
     runHandler(this.options.onRequest, req, r);
   }
 
+  /**
+   * A request with Connection: upgrade: node detaches its socket from HTTP. It
+   * runs through onRequest as any other (a ServerResponse on the socket answers
+   * it, then the connection closes) unless the app switches it to WebSocket.
+   * Input stays unread meanwhile (but a Content-Length body): early bytes are put back for open() to see.
+   */
+  private onUpgrade(raw: IncomingMessage, socket: net.Socket, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    if (head.length > 0) socket.unshift(head);
+    const conn = (socket as TrackedSocket)[kConn];
+    if (!conn || conn.closing) {
+      // Nothing more is served on it, and node no longer watches it: it must not stay open.
+      socket.destroy();
+      return;
+    }
+    if (raw.headers['transfer-encoding'] !== undefined) {
+      // A chunked body would need a decoder of its own here; no client sends one with an upgrade in practice.
+      conn.requests++;
+      this.answerLater(conn, transportErrors.notImplemented, raw.method === 'HEAD');
+      return;
+    }
+    const res = new http.ServerResponse(raw);
+    res.shouldKeepAlive = false;
+    res.assignSocket(socket);
+    this.onRequest(withBodyFromSocket(raw, socket), res, false);
+  }
+
+  /** The app accepted the offer: the response is done without HTTP bytes, the connection speaks frames. */
+  upgrade(r: NodeResponse, plan: WebSocketPlan, events: WebSocketEvents): RawWebSocket {
+    const conn = r.req.conn;
+    r.started = r.finished = true;
+    const i = conn.live.indexOf(r);
+    if (i >= 0) conn.live.splice(i, 1);
+    r.raw.detachSocket(conn.socket);
+    const aborted = r.aborted;
+    r.close(aborted);
+    if (aborted) conn.socket.destroy();
+    return this.websockets.open(conn.socket, conn.remoteAddress, conn.remotePort, plan, events);
+  }
+
+  publish(topic: string, data: string | Uint8Array, isBinary?: boolean, compress?: boolean): void {
+    this.websockets.publish(topic, data, isBinary, compress);
+  }
+
+  subscriberCount(topic: string): number {
+    return this.websockets.subscriberCount(topic);
+  }
+
   /** What node's parser lets through and the native parser refuses, in the native parser's order. */
-  private refusal(raw: IncomingMessage): TransportError | null {
+  private refusal(raw: IncomingMessage, conn: Conn): TransportError | null {
     const l = this.limits;
     // 1.2 and later minors are served as 1.1 (RFC 9110 §2.5); llhttp accepts them (lenient-version.ts).
     if (raw.httpVersionMajor !== 1) return transportErrors.versionNotSupported;
@@ -580,8 +681,13 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
     let hosts = 0;
     for (let i = 0; i < raws.length; i += 2) {
       const name = raws[i]!;
-      if (name.length === 4 && name.toLowerCase() === 'host') {
-        if (++hosts > 1 || !HOST_VALUE.test(raws[i + 1]!)) return transportErrors.badRequest;
+      if (name.length === 4 && (name === 'Host' || name === 'host' || name.toLowerCase() === 'host')) {
+        if (++hosts > 1) return transportErrors.badRequest;
+        const value = raws[i + 1]!;
+        if (value !== conn.validHost) {
+          if (!HOST_VALUE.test(value)) return transportErrors.badRequest;
+          conn.validHost = value;
+        }
       }
     }
     const te = raw.headers['transfer-encoding'];
@@ -668,7 +774,7 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
   /** One pass over the connections for requestTimeout and sendTimeout (destroys and answers close asynchronously). */
   private sweepTimeouts(): void {
     const { requestTimeout, sendTimeout } = this.limits;
-    const now = Date.now();
+    const now = turnTime();
     // After a blocked event loop, timers run before the socket events that show send progress:
     // stalls are judged at the next sweep instead.
     const late = this.lastSweep > 0 && now - this.lastSweep > 2 * this.sweepMs;
@@ -730,7 +836,8 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
 
   protected beginClose(): void {
     // Idle keep-alive connections (and half-sent heads) close now; busy ones after their last response.
-    for (const c of this.conns) if (this.liveSettled(c)) this.lingerClose(c);
+    for (const c of this.conns) if (!this.websockets.has(c.socket) && this.liveSettled(c)) this.lingerClose(c);
+    this.websockets.closeAll();
   }
 
   protected destroyAll(): void {
