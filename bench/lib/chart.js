@@ -4,6 +4,7 @@
  * CPU µs per request (lower is better). Whiskers show min–max over rounds;
  * a missing bar is marked "×" (the run failed).
  */
+import { toolsText } from './report.js';
 
 const PALETTE = {
   'ringside-io_uring': '#d94f2b',
@@ -78,7 +79,7 @@ export function renderChart(report) {
   out.push(`<text x="${left}" y="24" font-size="16" font-weight="bold" fill="#222">Ringside benchmark</text>`);
   out.push(
     `<text x="${left}" y="42" font-size="11" fill="#555">${esc(
-      `${report.date.slice(0, 10)} · ${m.cpuModel} · ${m.nproc} CPUs · kernel ${m.kernel} · Node ${report.node} · ${report.tool.name} ${report.tool.version ?? ''} · ${report.options.rounds}×${report.options.duration} s`,
+      `${report.date.slice(0, 10)} · ${m.cpuModel} · ${m.nproc} CPUs · kernel ${m.kernel} · Node ${report.node} · ${toolsText(report)} · ${report.options.rounds}×${report.options.duration} s`,
     )}</text>`,
   );
   // Legend

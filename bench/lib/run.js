@@ -11,13 +11,14 @@ import { autocannonVersion, runLoad, wrkVersion } from './load.js';
 import { cpuSpeedCheck, machineInfo, startRssSampler, treeCpuSeconds } from './measure.js';
 import { SATURATED, addRatios, evaluateTargets, fmtInt, fmtMs, fmtUs, renderMarkdown, summarize } from './report.js';
 import { selectScenarios } from './scenarios.js';
-import { BENCH_DIR, checkRoutes, measureIdleRss, selectServers, startServer } from './servers.js';
+import { BENCH_DIR, OPEN_CONNECTIONS, checkRoutes, measureIdleRss, measureOpenConnectionsRss, selectServers, startServer } from './servers.js';
 
 /** Above this max/min ratio of the CPU speed checks, the report warns that the machine changed speed. */
 const SPEED_SPREAD_WARN = 1.1;
 
+// The full run: every server (5) × every scenario (11) in about 8 minutes (7.8 measured on 2 CPUs).
 export const DEFAULTS = {
-  full: { duration: 5, rounds: 3, warmup: 2 },
+  full: { duration: 2, rounds: 3, warmup: 1 },
   quick: { duration: 2, rounds: 1, warmup: 1 },
 };
 
@@ -31,7 +32,7 @@ export const DEFAULTS = {
  * @property {number} warmup        seconds of warm-up per server and scenario (0: none)
  * @property {number} connections   default connections (a scenario may override)
  * @property {number} timeoutS      per-request timeout of the load generator
- * @property {'autocannon' | 'wrk'} tool
+ * @property {'auto' | 'autocannon' | 'wrk'} tool
  * @property {string} out           results directory
  * @property {boolean} pin
  * @property {number} readyTimeoutS
@@ -50,7 +51,7 @@ const HELP = `Usage: node bench/run.js [options]     (pnpm bench [-- options])
   --warmup <s>            warm-up seconds per server and scenario (0 = none)
   --connections <n>       connections (default 100; the 1,000-connection scenario keeps 1,000)
   --timeout <s>           per-request timeout of the load generator (default 2, as wrk's)
-  --tool autocannon|wrk   load generator (wrk must be on the PATH)
+  --tool auto|autocannon|wrk  load generator (default auto: wrk for the pipelined scenarios when it is on the PATH, autocannon for the rest)
   --out <dir>             results directory (default bench/results)
   --no-pin                do not pin server and load generator to separate CPUs
   --ready-timeout <s>     how long a server may take to answer after start (default 10)
@@ -115,8 +116,8 @@ export function parseArgs(argv) {
           .map((s) => s.trim())
           .filter(Boolean)
       : undefined;
-  const tool = a.tool === undefined ? 'autocannon' : String(a.tool);
-  if (tool !== 'autocannon' && tool !== 'wrk') throw new Error('--tool must be autocannon or wrk');
+  const tool = a.tool === undefined ? 'auto' : String(a.tool);
+  if (tool !== 'auto' && tool !== 'autocannon' && tool !== 'wrk') throw new Error('--tool must be auto, autocannon or wrk');
   return {
     quick,
     servers: list('servers'),
@@ -136,6 +137,23 @@ export function parseArgs(argv) {
 }
 
 /**
+ * The load generator of one scenario. `auto` gives the pipelined scenarios to
+ * wrk (autocannon, one Node process, tops out near 150k req/s pipelined on a
+ * small machine, far below what the native engine serves) and the others to
+ * autocannon (per-request latency at 10 µs resolution); without wrk on the
+ * PATH everything runs on autocannon.
+ * @param {'auto' | 'autocannon' | 'wrk'} choice
+ * @param {import('./scenarios.js').Scenario} scenario
+ * @param {boolean} haveWrk
+ * @returns {'autocannon' | 'wrk'}
+ */
+export function scenarioTool(choice, scenario, haveWrk) {
+  if (!haveWrk || choice === 'autocannon') return 'autocannon';
+  if (choice === 'wrk') return 'wrk';
+  return (scenario.pipelining ?? 1) > 1 ? 'wrk' : 'autocannon';
+}
+
+/**
  * Runs the whole benchmark and writes the reports into `options.out`:
  * latest.md, latest.json, <timestamp>.json, latest.svg.
  * @param {Options} options
@@ -152,19 +170,23 @@ export async function runBenchmark(options, io = {}) {
   /** @type {{ after: string, nsPerIter: number | null }[]} */
   const speedChecks = [];
 
-  let tool = options.tool;
-  if (tool === 'wrk' && !which('wrk')) {
-    warnings.push('--tool wrk: wrk is not on the PATH; using autocannon instead');
-    tool = 'autocannon';
+  const haveWrk = Boolean(which('wrk'));
+  if (!haveWrk && options.tool === 'wrk') warnings.push('--tool wrk: wrk is not on the PATH; using autocannon instead');
+  if (!haveWrk && options.tool === 'auto' && scenarios.some((sc) => (sc.pipelining ?? 1) > 1)) {
+    warnings.push('wrk is not on the PATH (apt-get install wrk): the pipelined scenarios ran on autocannon, which tops out near 150k req/s pipelined');
   }
+  const toolOf = (/** @type {import('./scenarios.js').Scenario} */ sc) => scenarioTool(options.tool, sc, haveWrk);
+  const toolsUsed = [...new Set(scenarios.map(toolOf))];
   const tools = { autocannon: autocannonVersion(), wrk: wrkVersion() };
-  if (tool === 'autocannon' && !tools.autocannon) throw new Error('autocannon is not installed (run: npx pnpm@9 install)');
+  if (toolsUsed.includes('autocannon') && !tools.autocannon) throw new Error('autocannon is not installed (run: npx pnpm@9 install)');
 
   const machine = machineInfo();
   const pinning = planPinning(machine.cpusAllowed, options.pin);
   if (!pinning.enabled) warnings.push(pinning.note);
   log(`bench: ${machine.cpuModel}, ${machine.nproc} CPUs, kernel ${machine.kernel}, Node ${process.version}`);
-  log(`bench: load generator ${tool} ${tool === 'wrk' ? tools.wrk : tools.autocannon}; ${pinning.note}`);
+  log(
+    `bench: load generator ${scenarios.map((sc) => `${sc.name} ${toolOf(sc)}`).join(', ')} (autocannon ${tools.autocannon ?? '—'}, wrk ${tools.wrk ?? '—'}); ${pinning.note}`,
+  );
   for (const w of warnings) log(`bench: WARNING: ${w}`);
   const perPair = options.warmup + options.rounds * (options.duration + 0.3) + 0.3;
   log(
@@ -182,6 +204,7 @@ export async function runBenchmark(options, io = {}) {
     defs.map((d) => ({
       scenario: sc.name,
       server: d.name,
+      tool: toolOf(sc),
       error: /** @type {string | null} */ (null),
       notes: /** @type {string[]} */ ([]),
       rounds: [],
@@ -204,6 +227,7 @@ export async function runBenchmark(options, io = {}) {
         problems: [],
         startMs: null,
         rssIdleBytes: null,
+        rssOpenBytes: null,
         rssLoadBytes: null,
         rssLoadScenario: null,
         output: '',
@@ -214,6 +238,10 @@ export async function runBenchmark(options, io = {}) {
         running.set(def.name, srv);
         info.startMs = srv.startMs;
         info.rssIdleBytes = await measureIdleRss(srv);
+        info.rssOpenBytes = await measureOpenConnectionsRss(srv, OPEN_CONNECTIONS).catch((e) => {
+          warnings.push(`${def.name}: RSS with ${OPEN_CONNECTIONS} connections open not measured: ${/** @type {Error} */ (e).message}`);
+          return null;
+        });
         info.backend = srv.backend;
         const problems = await checkRoutes(srv, scenarios);
         info.problems = Object.values(problems);
@@ -226,7 +254,7 @@ export async function runBenchmark(options, io = {}) {
         log(
           `bench: started ${def.name} (pid ${srv.pid}, port ${srv.port}${srv.backend ? `, backend ${srv.backend}` : ''}) in ${srv.startMs} ms, RSS ${
             info.rssIdleBytes === null ? '?' : (info.rssIdleBytes / 1048576).toFixed(1)
-          } MiB${info.problems.length ? `; WRONG ANSWERS: ${info.problems.join('; ')}` : ''}`,
+          } MiB idle, ${info.rssOpenBytes === null ? '?' : (info.rssOpenBytes / 1048576).toFixed(1)} MiB with ${OPEN_CONNECTIONS} connections open${info.problems.length ? `; WRONG ANSWERS: ${info.problems.join('; ')}` : ''}`,
         );
       } catch (e) {
         const msg = /** @type {Error} */ (e).message;
@@ -255,7 +283,7 @@ export async function runBenchmark(options, io = {}) {
             continue;
           }
           const base = {
-            tool,
+            tool: toolOf(sc),
             url: `http://127.0.0.1:${srv.port}${sc.path}`,
             method: sc.method,
             headers: sc.headers,
@@ -359,11 +387,11 @@ export async function runBenchmark(options, io = {}) {
       const srvPct = Math.round((row.summary.serverCores?.median ?? 0) * 100);
       const loadPct = Math.round((row.summary.loadCores?.median ?? 0) * 100);
       if (row.summary.loadBound) {
-        row.notes.unshift(`load generator bound (${tool} ${loadPct}% CPU)`);
+        row.notes.unshift(`load generator bound (${row.tool} ${loadPct}% CPU)`);
       } else if (row.summary.serverCores && row.summary.loadCores && row.summary.serverCores.median < SATURATED) {
         // Both sides idle part of the time: they wait on each other (or on the
         // host). The req/s is not a capacity figure; CPU/req still holds.
-        row.notes.push(`neither side saturated (server ${srvPct}%, ${tool} ${loadPct}% CPU): req/s understates capacity, compare CPU/req`);
+        row.notes.push(`neither side saturated (server ${srvPct}%, ${row.tool} ${loadPct}% CPU): req/s understates capacity, compare CPU/req`);
       }
     }
   }
@@ -396,13 +424,13 @@ export async function runBenchmark(options, io = {}) {
   const date = new Date();
   /** @type {import('./report.js').BenchReport} */
   const report = {
-    schema: 1,
+    schema: 2,
     date: date.toISOString(),
     command: options.command ?? 'runBenchmark()',
     cwd: process.cwd(),
     machine,
     node: process.version,
-    tool: { name: tool, version: tool === 'wrk' ? tools.wrk : tools.autocannon },
+    tool: { name: options.tool, used: toolsUsed },
     tools,
     pinning,
     options: {
@@ -425,6 +453,7 @@ export async function runBenchmark(options, io = {}) {
       path: s.path,
       connections: s.connections ?? options.connections,
       pipelining: s.pipelining ?? 1,
+      tool: toolOf(s),
       dynamicPath: s.dynamicPath ?? null,
       bodyBytes: s.body ? Buffer.byteLength(s.body) : 0,
     })),

@@ -273,3 +273,55 @@ export async function measureIdleRss(server, settleMs = 300) {
   server.rssIdleBytes = treeRssBytes(server.pid);
   return server.rssIdleBytes;
 }
+
+/** Keep-alive connections held open for the "RSS with connections open" reading. */
+export const OPEN_CONNECTIONS = 1000;
+
+/**
+ * RSS of the server's process tree with `count` keep-alive connections open,
+ * each having had one `GET /` answered (so each went through the server's
+ * whole request path once), read 0.5 s after the last answer; then the
+ * connections are closed. Opened 50 at a time; bounded by `timeoutMs`.
+ * @param {RunningServer} server
+ * @param {number} count
+ * @param {number} [timeoutMs]
+ * @returns {Promise<number | null>}
+ */
+export async function measureOpenConnectionsRss(server, count, timeoutMs = 20_000) {
+  /** @type {net.Socket[]} */
+  const sockets = [];
+  let timer;
+  const deadline = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${count} connections not answered within ${timeoutMs / 1000} s`)), timeoutMs);
+  });
+  const oneRequest = () =>
+    new Promise((resolve, reject) => {
+      const socket = net.connect({ host: '127.0.0.1', port: server.port });
+      sockets.push(socket);
+      let head = '';
+      socket.setEncoding('latin1');
+      socket.on('error', reject);
+      socket.on('connect', () => socket.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'));
+      socket.on('data', (text) => {
+        head += text;
+        // Any complete answer will do: a 200 with its body, or an error status.
+        if (head.includes('\r\n\r\n')) resolve(undefined);
+      });
+      socket.on('close', () => reject(new Error('connection closed before an answer')));
+    });
+  try {
+    const open = async () => {
+      for (let i = 0; i < count; i += 50) await Promise.all(Array.from({ length: Math.min(50, count - i) }, oneRequest));
+    };
+    await Promise.race([open(), deadline]);
+    await sleep(500);
+    return treeRssBytes(server.pid);
+  } finally {
+    clearTimeout(timer);
+    for (const s of sockets) {
+      s.removeAllListeners('close');
+      s.on('error', () => {});
+      s.destroy();
+    }
+  }
+}

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseArgs, runBenchmark } from '../lib/run.js';
+import { parseArgs, runBenchmark, scenarioTool } from '../lib/run.js';
 import { SERVERS, startServer } from '../lib/servers.js';
 import { stat } from '../lib/report.js';
 import { parseProcStat } from '../lib/measure.js';
@@ -112,8 +112,8 @@ describe('bench harness', () => {
     expect(json.machine.kernel).toBe(os.release());
     expect(json.machine.nproc).toBeGreaterThan(0);
     expect(json.node).toBe(process.version);
-    expect(json.tool.name).toBe('autocannon');
-    expect(typeof json.tool.version).toBe('string');
+    expect(json.tool).toEqual({ name: 'auto', used: ['autocannon'] });
+    expect(typeof json.tools.autocannon).toBe('string');
     expect(json.command).toBe('vitest');
     const ok = json.results.find((r: any) => r.server === 'node-http' && r.scenario === 'json');
     expect(ok.error).toBeNull();
@@ -127,16 +127,22 @@ describe('bench harness', () => {
     expect(srv.error).toBeNull();
     expect(srv.backend).toBe('node:http');
     expect(srv.rssIdleBytes).toBeGreaterThan(0);
+    expect(srv.rssOpenBytes).toBeGreaterThan(0);
     const bad = json.results.find((r: any) => r.server === 'broken');
     expect(bad.summary).toBeNull();
     expect(bad.error).toMatch(/failed to start.*Error: boom/);
-    expect(json.targets.map((t: any) => t.status)).toEqual(['SKIP', 'SKIP', 'SKIP', 'SKIP', 'SKIP', 'SKIP']);
+    // Every target needs ringside-io_uring, which did not run.
+    expect(json.targets.length).toBeGreaterThan(0);
+    expect(json.targets.filter((t: any) => t.status !== 'SKIP')).toEqual([]);
 
     // Markdown
     const md = readFileSync(path.join(out, 'latest.md'), 'utf8');
     expect(md).toBe(markdown);
     expect(md).toMatch(/^# Ringside benchmark/);
-    expect(checkMarkdownTables(md)).toBe(2);
+    expect(checkMarkdownTables(md)).toBe(3);
+    expect(md).toMatch(/^\| JSON GET \/json \| [\d,]+ · [\d.]+ µs \| — \|$/m); // summary: node-http's figures, none for broken
+    expect(md).toMatch(/^\| RSS idle \| [\d.]+ MiB \| — \|$/m);
+    expect(md).toMatch(/^\| RSS, 1,000 connections open \| [\d.]+ MiB \| — \|$/m);
     expect(md).toMatch(/\| JSON GET \/json \| node-http \| [\d,]+ \|/);
     expect(md).toMatch(/\| JSON GET \/json \| broken \| — \|.*ERROR: server failed to start/);
     expect(md).toMatch(/\| broken \| — \|.*ERROR: exited \(code 3\) before answering: Error: boom/);
@@ -162,7 +168,19 @@ describe('bench harness', () => {
   it('parses options, /proc stat lines, and builds wrk scripts', () => {
     const q = parseArgs(['--quick', '--servers', 'node-http,fastify', '--scenarios=plaintext', '--tool', 'wrk', '--no-pin']);
     expect(q).toMatchObject({ quick: true, rounds: 1, duration: 2, servers: ['node-http', 'fastify'], scenarios: ['plaintext'], tool: 'wrk', pin: false });
-    expect(parseArgs([])).toMatchObject({ quick: false, rounds: 3, duration: 5, connections: 100 });
+    expect(parseArgs([])).toMatchObject({ quick: false, rounds: 3, duration: 2, warmup: 1, connections: 100, tool: 'auto' });
+    const pipelined = SCENARIOS.find((s) => s.name === 'dynamic-pipelined')!;
+    const plain = SCENARIOS.find((s) => s.name === 'plaintext')!;
+    expect([scenarioTool('auto', pipelined, true), scenarioTool('auto', plain, true), scenarioTool('auto', pipelined, false)]).toEqual([
+      'wrk',
+      'autocannon',
+      'autocannon',
+    ]);
+    expect([scenarioTool('wrk', plain, true), scenarioTool('wrk', plain, false), scenarioTool('autocannon', pipelined, true)]).toEqual([
+      'wrk',
+      'autocannon',
+      'autocannon',
+    ]);
     expect(() => parseArgs(['--bogus'])).toThrow(/Unknown option/);
     expect(stat([3, 1, null, 2])).toEqual({ median: 2, min: 1, max: 3 });
     expect(stat([])).toBeNull();

@@ -7,14 +7,18 @@
  * answered 415 FST_ERR_CTP_INVALID_MEDIA_TYPE, as in fastify, unless a
  * catch-all parser '*' was added. Parsers are copied per plugin scope, like hooks.
  */
+import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
-import secureJson from 'secure-json-parse';
+import type SecureJson from 'secure-json-parse';
 import { createError } from './errors.js';
 import { kBodyState, kSent, kTransportRequest, kWritten } from './symbols.js';
 import type { Reply } from './reply.js';
 import type { Request } from './request.js';
 import type { RouteContext } from './route.js';
 import type { RawIncomingMessage } from './raw-request.js';
+
+// CommonJS, required rather than imported: see findMyWay in app.ts.
+const secureJson = createRequire(import.meta.url)('secure-json-parse') as typeof SecureJson;
 
 export type ParseAs = 'string' | 'buffer';
 

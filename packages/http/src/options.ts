@@ -11,7 +11,8 @@ import {
   type ListenOptions,
   type RawRequest,
 } from '@ringside/core';
-import proxyAddr from '@fastify/proxy-addr';
+import { createRequire } from 'node:module';
+import type proxyAddr from '@fastify/proxy-addr';
 import { createError } from './errors.js';
 import type { AjvOption, SchemaControllerOptions, SchemaErrorFormatter } from './schemas.js';
 import { processOptionsProblem, type ProcessOptions } from './process.js';
@@ -259,7 +260,9 @@ function resolveTrustProxy(value: unknown): TrustProxy {
   const list = typeof value === 'string' ? value.split(',') : Array.isArray(value) ? value : null;
   if (list?.every((v) => typeof v === 'string' && v.trim() !== '')) {
     try {
-      return proxyAddr.compile(list.map((v: string) => v.trim()));
+      // Loaded only for an address list: most apps trust no proxy.
+      const { compile } = createRequire(import.meta.url)('@fastify/proxy-addr') as typeof proxyAddr;
+      return compile(list.map((v: string) => v.trim()));
     } catch (e) {
       throw invalid(
         `Option "trustProxy": ${(e as Error).message} (give IP addresses, CIDR ranges such as '10.0.0.0/8', or 'loopback', 'linklocal', 'uniquelocal')`,

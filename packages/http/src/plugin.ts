@@ -15,7 +15,6 @@
  * and dependencies it needs) is checked first, as fastify does.
  */
 import { createRequire } from 'node:module';
-import semver from 'semver';
 import { createError, type ErrorCode } from './errors.js';
 import {
   kAvvio,
@@ -115,12 +114,16 @@ export function hasPlugin(scope: App, name: string): boolean {
   return scope[kPluginNameChain].includes(name);
 }
 
+/** semver's range check, loaded only when a plugin declares a fastify range. */
+const satisfiesRange = (version: string, range: string): boolean =>
+  (createRequire(import.meta.url)('semver/functions/satisfies') as (v: string, r: string) => boolean)(version, range);
+
 function checkMeta(scope: App, fn: PluginFn, name: string): void {
   if (fn.constructor?.name === 'AsyncFunction' && fn.length === 3) throw createError('FST_ERR_PLUGIN_INVALID_ASYNC_HANDLER', name);
   const meta = fn[kPluginMeta];
   if (meta === undefined || meta === null) return;
   const range = meta.fastify;
-  if (range && !semver.satisfies(FASTIFY_VERSION, range)) throw createError('FST_ERR_PLUGIN_VERSION_MISMATCH', meta.name ?? name, range, FASTIFY_VERSION);
+  if (range && !satisfiesRange(FASTIFY_VERSION, range)) throw createError('FST_ERR_PLUGIN_VERSION_MISMATCH', meta.name ?? name, range, FASTIFY_VERSION);
   const needed = meta.decorators;
   if (needed) {
     const required = typeof meta.name === 'string' ? ` required by '${meta.name}'` : '';

@@ -11,8 +11,7 @@
  * parent's, so compilers are built once per distinct set of schemas, at
  * ready(), never per request.
  */
-import AjvCompiler from '@fastify/ajv-compiler';
-import SerializerSelector from '@fastify/fast-json-stringify-compiler';
+import { createRequire } from 'node:module';
 import { createError } from './errors.js';
 import { kSchemaController } from './symbols.js';
 
@@ -136,6 +135,21 @@ class Schemas implements SchemaBucket {
   }
 }
 
+const requireHere = createRequire(import.meta.url);
+
+/**
+ * A compiler builder whose package is loaded on its first call: an app
+ * without schemas never loads ajv or fast-json-stringify (about 100 modules,
+ * several MiB of heap and code at start).
+ */
+function loadedOnFirstUse<B extends (...args: any[]) => any>(load: () => B): B {
+  let built: B | undefined;
+  return ((...args: Parameters<B>) => (built ??= load())(...args)) as B;
+}
+
+const defaultBuildValidator = (): BuildValidator => loadedOnFirstUse(() => requireHere('@fastify/ajv-compiler')() as BuildValidator);
+const defaultBuildSerializer = (): BuildSerializer => loadedOnFirstUse(() => requireHere('@fastify/fast-json-stringify-compiler')() as BuildSerializer);
+
 const defaultBucket = (parentSchemas?: Record<string, unknown>): SchemaBucket => new Schemas(parentSchemas);
 
 /** One scope's shared schemas and compilers (fastify's SchemaController). */
@@ -170,8 +184,8 @@ export class SchemaController {
     this.makeBucket = options.bucket ?? defaultBucket;
     this.bucket = this.makeBucket();
     const factory = options.compilersFactory ?? {};
-    this.buildValidator = factory.buildValidator ?? (AjvCompiler() as unknown as BuildValidator);
-    this.buildSerializer = factory.buildSerializer ?? (SerializerSelector() as unknown as BuildSerializer);
+    this.buildValidator = factory.buildValidator ?? defaultBuildValidator();
+    this.buildSerializer = factory.buildSerializer ?? defaultBuildSerializer();
     this.isCustomValidatorCompiler = typeof factory.buildValidator === 'function';
     this.isCustomSerializerCompiler = typeof factory.buildSerializer === 'function';
   }
