@@ -103,7 +103,8 @@ describe('npm packages', () => {
   it('@ringside/core: the transport, and the `ringside` command', () => {
     const p = packed.core!;
     expectPublishable(p);
-    expect(p.manifest.dependencies).toEqual({ '@ringside/native': '0.1.0' });
+    // ws: the node backend's WebSocket engine (loaded on the first upgrade).
+    expect(p.manifest.dependencies).toEqual({ '@ringside/native': '0.1.0', ws: '8.18.3' });
     expect(p.manifest.bin).toEqual({ ringside: './bin/ringside.js' });
     for (const f of ['bin/ringside.js', 'dist/cli.js', 'dist/doctor.js', 'dist/select-backend.js']) expect(p.files).toContain(f);
     expect(staleOutputs(p.files, join(packages, 'core', 'src'))).toEqual([]);

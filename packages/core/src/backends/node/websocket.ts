@@ -10,7 +10,12 @@
  */
 import { IncomingMessage } from 'node:http';
 import type net from 'node:net';
-import { WebSocketServer, type PerMessageDeflateOptions, type WebSocket } from 'ws';
+import { createRequire } from 'node:module';
+import type { PerMessageDeflateOptions, WebSocket, WebSocketServer } from 'ws';
+
+/** ws is loaded on the first upgrade: an app that never upgrades does not pay its start-up memory (~5 MiB measured). */
+let wsServerClass: typeof WebSocketServer | undefined;
+const loadWebSocketServer = (): typeof WebSocketServer => (wsServerClass ??= (createRequire(import.meta.url)('ws') as typeof import('ws')).WebSocketServer);
 import { isHeaderName, isHeaderValue } from '../../http-framing.js';
 import type { IncomingHeaders, OutgoingHeaders } from '../../http-types.js';
 import { negotiateDeflate } from '../../websocket-offer.js';
@@ -215,7 +220,7 @@ export class NodeWebSockets implements WebSocketPublisher {
     let s = this.servers.get(key);
     if (s === undefined) {
       if (this.servers.size >= 64) this.servers.clear();
-      s = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload, perMessageDeflate: deflate });
+      s = new (loadWebSocketServer())({ noServer: true, clientTracking: false, maxPayload, perMessageDeflate: deflate });
       s.on('headers', (lines: string[], req: AgreedRequest) => {
         for (const l of req.extraLines) lines.push(l);
       });
