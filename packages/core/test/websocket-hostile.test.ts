@@ -9,6 +9,7 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startHttp, title, websocketBackends, GET } from './http-helpers.js';
+import { connectionSeed, Rand } from './fuzz-helpers.js';
 import type { HttpTransport, RawWebSocket, WebSocketAccept } from '../src/index.js';
 
 const HANDSHAKE = GET('/', 'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n');
@@ -75,6 +76,28 @@ function closeCode(bytes: Buffer): number | null {
     at += head + len;
   }
   return null;
+}
+
+/**
+ * Frames a fuzzer makes from valid ones: flipped header bits (RSV, opcode,
+ * FIN, mask), lengths that lie, cut frames, random bytes and UTF-8 broken
+ * mid-character, in random-sized writes.
+ */
+function fuzzedFrames(r: Rand): Buffer[] {
+  const out: Buffer[] = [];
+  for (let i = r.int(1, 12); i > 0; i--) {
+    const payload = r.chance(0.5) ? Buffer.from(r.text(r.int(0, 300), 'aé€😀\u0000z'), 'utf8') : r.bytes(r.int(0, 70_000));
+    let f = rawFrame(r.pick([0x81, 0x82, 0x01, 0x80, 0x89, 0x8a, 0x88, 0x02]), payload);
+    const mutation = r.int(0, 6);
+    if (mutation === 1) f[0] = f[0]! ^ (1 << r.int(4, 7));
+    else if (mutation === 2) f[0] = (f[0]! & 0xf0) | r.int(0, 15);
+    else if (mutation === 3) f[1] = f[1]! ^ 0x80;
+    else if (mutation === 4) f = f.subarray(0, r.int(0, f.length));
+    else if (mutation === 5 && f.length > 8) f[r.int(6, f.length - 1)] = r.int(0, 255);
+    else if (mutation === 6) f = r.bytes(r.int(1, 40));
+    out.push(f);
+  }
+  return out;
 }
 
 async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
@@ -177,6 +200,29 @@ for (const b of websocketBackends()) {
       expect(closeCode(c.received())).toBe(1000);
       await until(() => sockets[0]?.code !== null, 5000, 'onClose');
     });
+
+    it('seeded frame fuzz: every connection ends or echoes, none crashes the server', async () => {
+      const { port } = await echo({ maxPayload: 64 * 1024, compression: {} });
+      const seed = 20261130;
+      await Promise.all(
+        Array.from({ length: 40 }, async (_, i) => {
+          const r = new Rand(connectionSeed(seed, i));
+          const c = await upgrade(port);
+          for (const f of fuzzedFrames(r)) {
+            let at = 0;
+            while (at < f.length) {
+              const n = r.int(1, 4096);
+              c.socket.write(f.subarray(at, at + n));
+              at += n;
+            }
+          }
+          // Whatever the server made of it, the connection ends within the close wait (or stays and still echoes).
+          c.socket.end();
+          await Promise.race([c.closed, new Promise((_, j) => setTimeout(() => j(new Error(`connection ${i} (seed ${seed}) still open`)), 10_000))]);
+        }),
+      );
+      await stillServes(port);
+    }, 60_000);
 
     it('a fragmented message that never ends stays within maxPayload', async () => {
       const { port, sockets } = await echo({ maxPayload: 64 * 1024 });
