@@ -101,12 +101,14 @@ interface Conn {
 }
 
 /**
- * A request without a body leaves nothing to drain, yet node:http drains its
- * message once the response is out unless it was dumped already: resume, read,
- * 'end', destroy, 'close', four ticks of stream machinery per request. Only
- * this transport sees node's message (the app reads the body through
- * BodyReader), so it is marked dumped at once. `_dumped` is the flag node's
- * own isIncomingMessage() checks; without it node drains as before.
+ * A request without a body, or whose body has ended, leaves nothing to drain,
+ * yet node:http drains its message once the response is out unless it was
+ * dumped already: removeAllListeners('data') (which turns the listener table
+ * into a dictionary), resume, read, 'end', destroy, 'close', four ticks of
+ * stream machinery per request. Only this transport sees node's message (the
+ * app reads the body through BodyReader), so it is marked dumped. `_dumped` is
+ * the flag node's own isIncomingMessage() checks; without it node drains as
+ * before.
  */
 function nothingToDrain(raw: IncomingMessage): void {
   const m = raw as IncomingMessage & { _dumped?: boolean };
@@ -212,6 +214,7 @@ class NodeRequest extends BodyReader implements RawRequest {
   }
 
   bodyEnd(): void {
+    nothingToDrain(this.raw);
     if (this.bodyDone) return;
     this.owner.bodyEnded(this);
     this.endBody();
