@@ -259,10 +259,10 @@ class NodeResponse extends ResponseState implements RawResponse {
   }
 
   /**
-   * Be told when this response is out. Most responses are never watched: no
-   * one waits for them, and the transport closes them when it next looks at
-   * the connection (settle()). A connection that goes first closes its
-   * responses itself (onConnClose): no 'close' listener either.
+   * Be told when this response is out. Most responses are never watched: the
+   * kernel takes them whole as they are sent (closeIfOut()). A connection that
+   * goes first closes its responses itself (onConnClose): no 'close' listener
+   * either.
    */
   watch(): void {
     if (this.watching || this.closed) return;
@@ -335,10 +335,14 @@ class NodeResponse extends ResponseState implements RawResponse {
   /**
    * The kernel took the whole response at once (the usual case): close it now
    * rather than at the connection's next request, so that an idle connection
-   * does not keep this exchange alive. A watched response hears 'finish'.
+   * does not keep this exchange alive. One still queued (pipelined behind an
+   * earlier response, or larger than the kernel took) is watched instead: held
+   * until the next request, each exchange outlived a young-generation GC.
    */
   private closeIfOut(): void {
-    if (!this.watching && this.raw.writableFinished) this.owner.closeSent(this);
+    if (this.watching) return;
+    if (this.raw.writableFinished) this.owner.closeSent(this);
+    else this.watch();
   }
 
   onDrain(cb: () => void): void {
