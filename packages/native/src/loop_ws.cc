@@ -334,8 +334,11 @@ void Loop::ws_publish(uint32_t publisher, const uint8_t* p, size_t n, int32_t fl
   const uint8_t* payload = p + 4 + topic_len;
   const size_t len = n - 4 - topic_len;
   const uint8_t opcode = (flags & kOpFlagWsBinary) ? ws::kBinary : ws::kText;
-  std::vector<uint8_t> plain(10 + len);
-  plain.resize(ws::write_header(plain.data(), opcode, true, false, len));
+  uint8_t head[10];
+  const uint32_t head_len = ws::write_header(head, opcode, true, false, len);
+  std::vector<uint8_t> plain;
+  plain.reserve(head_len + len);
+  plain.insert(plain.end(), head, head + head_len);
   plain.insert(plain.end(), payload, payload + len);
   std::vector<uint8_t> packed;
   const bool compress = (flags & kOpFlagWsCompress) != 0;
@@ -354,8 +357,9 @@ void Loop::ws_publish(uint32_t publisher, const uint8_t* p, size_t n, int32_t fl
         if (!publish_deflater_ready_) publish_deflater_ready_ = publish_deflater_.init(15, true);
         ws_tmp_.clear();
         if (publish_deflater_ready_ && publish_deflater_.compress(payload, len, ws_tmp_)) {
-          packed.resize(10);
-          packed.resize(ws::write_header(packed.data(), opcode, true, true, ws_tmp_.size()));
+          const uint32_t packed_head = ws::write_header(head, opcode, true, true, ws_tmp_.size());
+          packed.reserve(packed_head + ws_tmp_.size());
+          packed.insert(packed.end(), head, head + packed_head);
           packed.insert(packed.end(), ws_tmp_.begin(), ws_tmp_.end());
         }
       }

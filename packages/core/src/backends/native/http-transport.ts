@@ -18,7 +18,7 @@ import {
 import type { HttpLimits, HttpTransport, HttpTransportOptions } from '../../http-types.js';
 import { defaultWebSocketOptions, type RawWebSocket, type WebSocketAccept, type WebSocketEvents } from '../../websocket-types.js';
 import { negotiateDeflate, websocketAccept } from '../../websocket-offer.js';
-import { isHeaderName, isHeaderValue } from '../../http-framing.js';
+import { scanHeaders } from '../../http-framing.js';
 import { NativeWebSocket, type WebSocketOwner } from './websocket.js';
 import type { AddressInfo, ListenOptions, NativeDriver } from '../../types.js';
 import { errorResponse, transportErrors, type TransportError } from '../../http-errors.js';
@@ -269,13 +269,8 @@ class NativeHttpTransport extends NativeServer implements HttpTransport, Respons
     let head = `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${websocketAccept(offer.key)}\r\n`;
     if (protocol !== '') head += `Sec-WebSocket-Protocol: ${protocol}\r\n`;
     if (deflate) head += `Sec-WebSocket-Extensions: ${deflate.response}\r\n`;
-    for (const name in headers) {
-      const v = headers[name]!;
-      for (const value of Array.isArray(v) ? v : [v]) {
-        if (!isHeaderName(name) || !isHeaderValue(String(value))) throw new Error(`upgradeWebSocket(): invalid header ${JSON.stringify(name)}`);
-        head += `${name}: ${value}\r\n`;
-      }
-    }
+    // The app's own fields, checked and rendered by the rule every response uses.
+    if (headers) head += scanHeaders(headers, true, null).text;
     const words = new Uint32Array(WS_ACCEPT_WORDS);
     words[WsAcceptWord.MAX_PAYLOAD] = options.maxPayload;
     words[WsAcceptWord.MAX_BACKPRESSURE] = options.maxBackpressure;
