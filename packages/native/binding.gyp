@@ -16,7 +16,8 @@
         "src/loop_http.cc",
         "src/loop_ws.cc",
         "src/ws_deflate.cc",
-        "src/http_parser.cc"
+        "src/http_parser.cc",
+        "src/release_memory.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],

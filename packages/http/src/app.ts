@@ -6,6 +6,7 @@
  */
 import {
   createHttpTransport,
+  releaseStartupMemory,
   type AddressInfo,
   type BackendName,
   type CloseOptions,
@@ -1025,6 +1026,7 @@ async function startListening(app: App, options: unknown): Promise<string> {
     throw err;
   }
   void runAppHooks('onListen', root.scope, 0, (err) => root.log.error({ err }, 'an onListen hook failed'));
+  releaseStartupMemory();
   return address;
 }
 

@@ -313,9 +313,16 @@ export interface Binding {
   stats(): NativeStats;
   /** Destroy every connection and listener and release the loop (it can be init'ed again). */
   shutdown(): void;
+  /**
+   * Hand back what starting used: V8 is told memory is under critical
+   * pressure (one memory-reducing full collection runs now; it shrinks the
+   * young generation start-up grew), then malloc_trim. True when V8's step ran (its entry points are missing in
+   * some runtimes).
+   */
+  releaseMemory(): boolean;
 }
 
-export const bindingExports = ['probe', 'init', 'listen', 'closeListener', 'flush', 'output', 'stats', 'shutdown'] as const;
+export const bindingExports = ['probe', 'init', 'listen', 'closeListener', 'flush', 'output', 'stats', 'shutdown', 'releaseMemory'] as const;
 
 // ---- Loading ------------------------------------------------------------------
 // Where the addon comes from (RINGSIDE_ADDON, the local build, a prebuild): load.ts.

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "loop.h"
+#include "release_memory.h"
 
 namespace ringside {
 namespace {
@@ -321,6 +322,8 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
   return o;
 }
 
+Napi::Value ReleaseMemory(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), release_memory()); }
+
 void shutdown_loop(AddonData* d) {
   if (!d->inited) return;
   d->loop.destroy();
@@ -367,6 +370,7 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   exports.Set("output", Napi::Function::New(env, Output, "output"));
   exports.Set("stats", Napi::Function::New(env, Stats, "stats"));
   exports.Set("shutdown", Napi::Function::New(env, Shutdown, "shutdown"));
+  exports.Set("releaseMemory", Napi::Function::New(env, ReleaseMemory, "releaseMemory"));
   return exports;
 }
 
