@@ -1,18 +1,19 @@
+import { LINGER_MS, OUTPUT_HIGH_WATER } from '@ringside/native';
 import type { HttpRequestHandler, RawRequest, RawResponse } from './http-types.js';
 
 /**
  * Constants both backends share and the 500 guard around the app's handler,
- * written once. (The native loop's twins: kOutputHighWater in
- * packages/native/src/loop_http.cc, kLingerMs in loop_send.cc.) The other shared
+ * written once. (The constants are the native loop's, from
+ * packages/native/src/transport_limits.h through @ringside/native.) The other shared
  * HTTP rules: http-framing.ts (response framing and validation),
  * keep-alive.ts, body-reader.ts.
  */
 
 /** Bytes of unsent output past which a response's write() returns false (and native stops parsing). */
-export const HTTP_HIGH_WATER_MARK = 64 * 1024;
+export const HTTP_HIGH_WATER_MARK = OUTPUT_HIGH_WATER;
 
 /** After our FIN, read and drop for this long before closing, so unread input never turns into an RST. */
-export const LINGER_MS = 2000;
+export { LINGER_MS };
 
 /**
  * Call the app's request handler. The framework answers its own errors; this

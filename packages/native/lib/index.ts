@@ -167,6 +167,14 @@ export const OP_FLAG_WS_BINARY = 0x200;
 export const OP_FLAG_WS_COMPRESS = 0x400;
 /** WS_PUBLISH from the server, not from a socket. */
 export const NO_CONNECTION = 0xffffffff;
+
+// Limits and waits both transports share with the loop (src/transport_limits.h).
+/** Unsent output past which a connection's next request is not parsed, and a response's write() returns false. */
+export const OUTPUT_HIGH_WATER = 64 * 1024;
+/** After its FIN, a closing connection reads and drops input this long, waiting for the peer's, so unread input never turns into an RST. */
+export const LINGER_MS = 2000;
+/** How long a WebSocket waits for the peer's close frame after sending its own. */
+export const WS_CLOSE_WAIT_MS = 2000;
 /** WS_ACCEPT's header words (uint32, host order) before the 101 response. */
 export const WsAcceptWord = {
   MAX_PAYLOAD: 0,

@@ -77,6 +77,8 @@ struct ListenConfig {
   HttpOptions http_options;
 };
 
+uint64_t monotonic_ms();
+
 class Loop {
  public:
   using Deliver = void (*)(void* ctx, uint32_t count);
@@ -224,13 +226,13 @@ class Loop {
   unsigned tick_ms_ = 1000;
   bool in_turn_ = false;
   int js_depth_ = 0;
-  uint64_t now_ms_ = 0;
+  uint64_t now_ms_ = 0;  // the clock read once per turn (0 before the first)
+  // The turn's clock; the real one outside a turn's reach (before the first).
+  uint64_t now() const { return now_ms_ ? now_ms_ : monotonic_ms(); }
   time_t date_second_ = 0;  // http_date_field()'s cache
   char date_field_[64] = {0};
   uint32_t date_len_ = 0;
   LoopStats stats_;
 };
-
-uint64_t monotonic_ms();
 
 }  // namespace ringside

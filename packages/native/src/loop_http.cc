@@ -11,6 +11,7 @@
 
 #include "event_records.h"
 #include "loop.h"
+#include "transport_limits.h"
 
 namespace ringside {
 
@@ -38,10 +39,6 @@ void Loop::emit_request(Connection& c, const uint8_t* head, const http::RequestH
   for (uint32_t i = 0; i < h.field_count; i++) write_field(batch_.next_field(), off, field_tmp_[i]);
   write_request(batch_.next_event(), id_of(c), off, first_field, h);
 }
-
-// Output not yet taken by the kernel past which a connection's next request is
-// not parsed (the JS side's write high-water mark is the same 64 KiB).
-constexpr size_t kOutputHighWater = 64 * 1024;
 
 // Parse what this connection has received into REQUEST/BODY records, as far
 // as the batch has room (the rest resumes in the next batch), the responses
@@ -275,7 +272,7 @@ void Loop::http_response_done(Connection& c) {
   if (h.outstanding > 0) h.outstanding--;
   h.timeout_reported = false;
   if (h.outstanding == 0) {
-    h.idle_since_ms = now_ms_ ? now_ms_ : monotonic_ms();
+    h.idle_since_ms = now();
     h.request_started_ms = h.head_started_ms;
     if (h.pending_error != http::ParseError::None) {
       std::string_view r = http::error_response(h.pending_error);

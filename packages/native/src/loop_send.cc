@@ -7,11 +7,9 @@
 
 #include "event_records.h"
 #include "loop.h"
+#include "transport_limits.h"
 
 namespace ringside {
-
-// How long a closing connection waits for the peer's FIN before closing anyway.
-constexpr uint64_t kLingerMs = 2000;
 
 // Bytes join the pending queue; kick_sends() starts one send per connection
 // right before the next enter, so everything queued in a turn (pipelined
@@ -104,7 +102,7 @@ void Loop::after_queue_empty(Connection& c) {
       return;
     }
     c.write_shut = true;
-    c.linger_until_ms = (now_ms_ ? now_ms_ : monotonic_ms()) + kLingerMs;
+    c.linger_until_ms = now() + kLingerMs;
     ::shutdown(c.fd, SHUT_WR);
     if (c.http) c.http->input_closed = true;
     c.paused = false;

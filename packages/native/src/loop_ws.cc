@@ -10,12 +10,11 @@
 
 #include "event_records.h"
 #include "loop.h"
+#include "transport_limits.h"
 
 namespace ringside {
 
 namespace {
-// Waiting for the peer's close frame after ours, before closing anyway.
-constexpr uint64_t kCloseWaitMs = 2000;
 // Compressed input of one message may exceed max_payload by deflate's worst case.
 inline uint64_t compressed_bound(uint64_t max_payload) { return max_payload + max_payload / 64 + 1024; }
 inline uint32_t word(const uint8_t* p, unsigned i) {
@@ -58,7 +57,7 @@ void Loop::ws_accept(Connection& c, const uint8_t* p, size_t n) {
     }
     w->shared_deflate = w->deflater && (flags & WAF_SERVER_NO_CONTEXT) && server_bits == 15;
   }
-  w->last_input_ms = now_ms_ ? now_ms_ : monotonic_ms();
+  w->last_input_ms = now();
   sweep_for(w->idle_timeout_ms);
   queue_send(c, p + header, n - header);
   c.http.reset();
@@ -257,7 +256,7 @@ void Loop::ws_input_ends(Connection& c) {
   if (w.close_sent)
     finish_then_close(c);
   else
-    w.close_deadline_ms = (now_ms_ ? now_ms_ : monotonic_ms()) + kCloseWaitMs;
+    w.close_deadline_ms = now() + kWsCloseWaitMs;
 }
 
 // One frame of a message or control, compressed when asked, negotiated and worth it.
@@ -288,7 +287,7 @@ void Loop::ws_send_close(Connection& c, const uint8_t* p, size_t n) {
   if (w.input_closed)
     finish_then_close(c);
   else
-    w.close_deadline_ms = (now_ms_ ? now_ms_ : monotonic_ms()) + kCloseWaitMs;
+    w.close_deadline_ms = now() + kWsCloseWaitMs;
 }
 
 void Loop::ws_subscribe(Connection& c, std::string_view topic) {

@@ -1,5 +1,6 @@
 // The two sides of the boundary agree: every enum and constant of the batch
-// format (src/batch.h, src/event_records.h), every ParseError of
+// format (src/batch.h, src/event_records.h), every limit of
+// src/transport_limits.h, every ParseError of
 // src/http_parser.h and every counter of src/stats.h, as g++ sees them,
 // equals its twin in lib/index.ts; and the addon's stats() returns exactly
 // NativeStats' keys. A scan of the headers lists what they declare; a small
@@ -20,11 +21,13 @@ import {
   FieldWord,
   HttpErrorWord,
   HttpFlag,
+  LINGER_MS,
   NO_CONNECTION,
   OP_FLAG_RESPONSE_DONE,
   OP_FLAG_WS_BINARY,
   OP_FLAG_WS_COMPRESS,
   OUT_HEADER_WORDS,
+  OUTPUT_HIGH_WATER,
   OUT_WORDS,
   Op,
   OpenWord,
@@ -37,6 +40,7 @@ import {
   Timeout,
   TimeoutWord,
   WS_ACCEPT_WORDS,
+  WS_CLOSE_WAIT_MS,
   WsAcceptFlag,
   WsAcceptWord,
   WsCloseWord,
@@ -85,6 +89,9 @@ const CONSTANTS: Record<string, number> = {
   kWsAcceptWords: WS_ACCEPT_WORDS,
   kSlotBits: SLOT_BITS,
   kSlotMask: slotOf(0xffffffff),
+  kOutputHighWater: OUTPUT_HIGH_WATER,
+  kLingerMs: LINGER_MS,
+  kWsCloseWaitMs: WS_CLOSE_WAIT_MS,
 };
 // Enums of the format headers that stay native (no TS twin), and ParseError's
 // sentinels, which never cross (checked on their own below).
@@ -116,7 +123,12 @@ function declared(header: string): Declared[] {
 
 /** The batch format's declarations, ParseError from the parser's header (its other enums are the parser's own). */
 function formatDeclarations(): Declared[] {
-  return [...declared('batch.h'), ...declared('event_records.h'), ...declared('http_parser.h').filter((d) => d.group === 'ParseError')];
+  return [
+    ...declared('batch.h'),
+    ...declared('event_records.h'),
+    ...declared('transport_limits.h'),
+    ...declared('http_parser.h').filter((d) => d.group === 'ParseError'),
+  ];
 }
 
 /** A program printing "<group>:<name>=<value>" for each declaration, and "stats:<key>" for each counter. */
@@ -130,6 +142,7 @@ function printer(decls: Declared[]): string {
 #include "event_records.h"
 #include "http_parser.h"
 #include "stats.h"
+#include "transport_limits.h"
 using namespace ringside;
 using http::ParseError;
 int main() {

@@ -12,6 +12,8 @@ import { IncomingMessage } from 'node:http';
 import type net from 'node:net';
 import { createRequire } from 'node:module';
 import type { PerMessageDeflateOptions, WebSocket, WebSocketServer } from 'ws';
+// How long a close frame waits for the peer's answer before the connection is closed anyway (the native engine's own wait).
+import { WS_CLOSE_WAIT_MS } from '@ringside/native';
 
 /** ws is loaded on the first upgrade: an app that never upgrades does not pay its start-up memory (~5 MiB measured). */
 let wsServerClass: typeof WebSocketServer | undefined;
@@ -301,9 +303,6 @@ export class NodeWebSockets implements WebSocketPublisher {
   }
 }
 
-/** How long a close frame waits for the peer's answer before the connection is closed anyway (the native engine's too). */
-const CLOSE_WAIT_MS = 2000;
-
 class NodeWebSocket implements RawWebSocket {
   protocol = '';
   extensions = '';
@@ -401,11 +400,11 @@ class NodeWebSocket implements RawWebSocket {
     this.closeWithin();
   }
 
-  /** The peer has CLOSE_WAIT_MS to answer our close frame (ws would wait 30 s), as on the native engine. */
+  /** The peer has WS_CLOSE_WAIT_MS to answer our close frame (ws would wait 30 s), as on the native engine. */
   private closeWithin(): void {
     const ws = this.ws;
     if (ws === null || this.closeTimer) return;
-    this.closeTimer = setTimeout(() => ws.terminate(), CLOSE_WAIT_MS);
+    this.closeTimer = setTimeout(() => ws.terminate(), WS_CLOSE_WAIT_MS);
     this.closeTimer.unref();
     ws.once('close', () => clearTimeout(this.closeTimer!));
   }
