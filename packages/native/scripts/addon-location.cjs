@@ -3,8 +3,19 @@
 // lib/load.ts (which requires this file), so the two never disagree.
 'use strict';
 
-/** The C library this Node runs on: glibc reports its version in the process report, musl does not. */
+/**
+ * The C library this Node runs on, from the libraries mapped into this
+ * process (glibc's libc.so.6, musl's loader ld-musl-*); where /proc does not
+ * say, from the process report (glibc reports its version there, musl does
+ * not), which costs 15 ms and 2 MiB at every start.
+ */
 function libc() {
+  let maps = '';
+  try {
+    maps = require('node:fs').readFileSync('/proc/self/maps', 'latin1');
+  } catch {}
+  if (/\/ld-musl-[^/\s]+$/m.test(maps)) return 'musl';
+  if (/\/libc\.so\.6$/m.test(maps)) return 'glibc';
   return process.report?.getReport()?.header?.glibcVersionRuntime ? 'glibc' : 'musl';
 }
 

@@ -5,7 +5,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ADDON_BUILD_FIX, addonCandidates, bindingExports, loadBinding, loadBindingFrom, prebuildDir } from '../lib/index.js';
+import { ADDON_BUILD_FIX, addonCandidates, bindingExports, libc, loadBinding, loadBindingFrom, prebuildDir } from '../lib/index.js';
 
 const built = loadBinding();
 const root = mkdtempSync(join(tmpdir(), 'ringside-load-'));
@@ -27,6 +27,11 @@ describe('addon candidates', () => {
     expect(prebuildDir('linux', 'x64', 'glibc')).toBe('linux-x64');
     expect(prebuildDir('linux', 'arm64', 'musl')).toBe('linux-arm64-musl');
     expect(prebuildDir()).toMatch(new RegExp(`^${process.platform}-${process.arch}(-musl)?$`));
+  });
+
+  it.skipIf(process.platform !== 'linux')('the C library read from the mapped libraries is the one the process report names', () => {
+    const report = process.report.getReport() as { header: { glibcVersionRuntime?: string } };
+    expect(libc()).toBe(report.header.glibcVersionRuntime ? 'glibc' : 'musl');
   });
 
   it('RINGSIDE_ADDON is the only file tried; otherwise the local build, then the prebuild', () => {
