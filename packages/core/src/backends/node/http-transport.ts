@@ -119,7 +119,34 @@ const kConn = Symbol('ringside.conn');
 type TrackedSocket = net.Socket & { [kConn]?: Conn };
 
 const kReq = Symbol('ringside.request');
-type TrackedMessage = IncomingMessage & { [kReq]?: NodeRequest };
+/** node's message, its internals this transport reads and sets named (see takeBody()). */
+type TrackedMessage = IncomingMessage & { [kReq]?: NodeRequest; _consuming: boolean };
+
+/**
+ * The body is taken where node's parser hands it over: parserOnBody calls the
+ * message's push() with each chunk (and parserOnMessageComplete with null), a
+ * false return stops reading the socket, the message's _read() starts it
+ * again. Reading it as a stream instead ('data', 'end') costs per request a
+ * resume, reads, an 'end' and an autodestroy, each a tick or more. Only this
+ * transport sees node's message (the app reads through BodyReader); a message
+ * that closes early fails its body in onConnClose, so no 'error' listener is
+ * needed either.
+ */
+function takeBody(raw: IncomingMessage, req: NodeRequest): void {
+  const m = raw as TrackedMessage;
+  m[kReq] = req;
+  m.push = pushBody;
+}
+
+/** push() of a message whose body a NodeRequest takes (no closure per request: it is found under kReq). */
+function pushBody(this: TrackedMessage, chunk: Buffer | null): boolean {
+  const req = this[kReq];
+  if (req === undefined) return true;
+  if (chunk !== null) return req.bodyData(chunk);
+  this[kReq] = undefined; // the exchange is not held by node's message, which lives until the next request
+  req.bodyEnd();
+  return false;
+}
 
 class NodeRequest extends BodyReader implements RawRequest {
   readonly method: string;
@@ -136,7 +163,9 @@ class NodeRequest extends BodyReader implements RawRequest {
   /** 1-based position on the connection (maxRequestsPerSocket). */
   readonly index: number;
   private received = 0;
-  private listening = false;
+  /** The app reads or discards the body: chunks go on as they come (until pauseBody()). */
+  private taking = false;
+  private sourcePaused = false;
 
   constructor(
     readonly raw: IncomingMessage,
@@ -159,7 +188,8 @@ class NodeRequest extends BodyReader implements RawRequest {
     this.remotePort = conn.remotePort;
     this.index = conn.requests;
     this.websocket = (raw as { upgrade?: boolean }).upgrade === true ? websocketOffer(this.method, raw.httpVersion, headers) : null;
-    if (!hasBody && this.websocket === null) nothingToDrain(raw);
+    if (hasBody) takeBody(raw, this);
+    else if (this.websocket === null) nothingToDrain(raw);
   }
 
   /** The body is fully received (read or not), failed, or absent. */
@@ -169,48 +199,53 @@ class NodeRequest extends BodyReader implements RawRequest {
 
   protected startBody(): void {
     if (this.expectContinue && !this.raw.complete) this.owner.sendContinue(this);
-    this.listen();
+    this.take();
   }
 
   protected pauseSource(): void {
-    this.raw.pause();
+    this.sourcePaused = true; // the socket stops at the next chunk (pushBody returns false)
   }
   protected resumeSource(): void {
-    this.raw.resume();
+    this.sourcePaused = false;
+    this.readStart();
   }
 
   protected discardSource(): void {
     // Still counted against bodyLimit: a large discarded body closes the connection.
-    this.listen();
-    this.raw.resume();
+    this.take();
   }
 
   protected override bodyFailed(): void {
-    this.raw.resume(); // drop the rest
+    this.sourcePaused = false;
+    this.readStart(); // drop the rest
   }
 
-  /** Listeners shared by every request (no closure per request); they find it under kReq. */
-  private listen(): void {
-    if (this.listening) return;
-    this.listening = true;
-    const raw = this.raw as TrackedMessage;
-    raw[kReq] = this;
-    raw.on('data', onBodyData);
-    raw.on('end', onBodyEnd);
-    // node emits 'error' (ECONNRESET 'aborted') when the connection goes mid-body.
-    raw.on('error', onBodyError);
+  private take(): void {
+    if (this.taking) return;
+    this.taking = true;
+    // Read on by this transport: node must not drop the rest once the response is out (its _dump()).
+    (this.raw as TrackedMessage)._consuming = true;
+    if (this.received >= HIGH_WATER_MARK) this.readStart(); // held for a reader until now
   }
 
-  bodyData(chunk: Buffer): void {
-    if (this.bodyDone) return;
+  /** Let node read the socket again after pushBody returned false (node's own way: the message's _read()). */
+  private readStart(): void {
+    this.raw._read(HIGH_WATER_MARK);
+  }
+
+  /** A chunk from node's parser; whether it may read on. */
+  bodyData(chunk: Buffer): boolean {
+    if (this.bodyDone) return true;
     this.received += chunk.length;
     if (this.received > this.owner.limits.bodyLimit) {
       if (this.discarded) this.owner.discardedTooLarge(this);
       else this.owner.bodyTooLarge(this);
-      return;
+      return true;
     }
     // node's parser copies body bytes: the chunk is the callee's.
     this.pushChunk(chunk);
+    // Before the app reads, the body is held up to HIGH_WATER_MARK bytes (as node holds a message nobody reads).
+    return this.taking ? !this.sourcePaused : this.received < HIGH_WATER_MARK;
   }
 
   bodyEnd(): void {
@@ -221,15 +256,6 @@ class NodeRequest extends BodyReader implements RawRequest {
   }
 }
 
-function onBodyData(this: TrackedMessage, chunk: Buffer): void {
-  this[kReq]!.bodyData(chunk);
-}
-function onBodyEnd(this: TrackedMessage): void {
-  this[kReq]!.bodyEnd();
-}
-function onBodyError(this: TrackedMessage, err: Error): void {
-  this[kReq]!.failBody(err);
-}
 /** 'finish' of a ServerResponse: its NodeResponse is found on the connection (no property or closure per response). */
 function onResponseFinish(this: ServerResponse): void {
   const conn = (this.req.socket as TrackedSocket | null)?.[kConn];
