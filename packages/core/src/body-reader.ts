@@ -68,7 +68,13 @@ export abstract class BodyReader implements BodyReaderApi {
     if (this.discarded) return;
     this.discarded = true;
     this.held = null;
-    if (!this.bodyDone) this.discardSource();
+    if (this.bodyDone) return;
+    // A paused body is let go too: the rest is read and dropped, or the connection never reads its next request.
+    if (this.paused) {
+      this.paused = false;
+      this.resumeSource();
+    }
+    this.discardSource();
   }
 
   // ---- fed by the backend ----

@@ -2,7 +2,9 @@
  * A body paused on its last chunk when the end comes with that chunk (the
  * native transport delivers both in one batch): nobody resumes a body that
  * has ended, so the transport must not leave the connection held, or the
- * next request on it is never read. And trailers after a chunked body.
+ * next request on it is never read. Likewise a body paused, then discarded
+ * (the app answers without reading the rest). And trailers after a chunked
+ * body.
  * Every backend.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -55,6 +57,39 @@ for (const c of httpBackends()) {
         // Sent after the pause took effect: read only if the end of the body released the connection.
         client.send(GET('/'));
         expect(await client.until((d) => d.endsWith('next'))).toMatch(/got 5HTTP\/1\.1 200 [\s\S]*next$/);
+      } finally {
+        client.close();
+      }
+    });
+
+    it('serves the next request after a paused body is discarded', async () => {
+      const size = 800_000;
+      let paused = false;
+      const started = await startHttp(c.name, (req, res) => {
+        if (!req.hasBody) {
+          res.send(200, {}, 'next');
+          return;
+        }
+        // Read the first chunk, pause, then answer without the rest (the body is discarded).
+        req.readBody(
+          () => {
+            if (paused) return;
+            paused = true;
+            req.pauseBody();
+            setTimeout(() => {
+              req.discardBody();
+              res.send(200, {}, 'early');
+            }, 50);
+          },
+          () => {},
+          () => {},
+        );
+      });
+      transport = started.transport;
+      const client = await RawClient.connect(started.port);
+      try {
+        client.send(`POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${size}\r\n\r\n` + 'x'.repeat(size) + GET('/'));
+        expect(await client.until((d) => d.endsWith('next'), 10_000)).toMatch(/early[\s\S]*HTTP\/1\.1 200 [\s\S]*next$/);
       } finally {
         client.close();
       }
