@@ -18,5 +18,6 @@ let scheduled = false;
 export function releaseStartupMemory(): void {
   if (scheduled) return;
   scheduled = true;
-  setImmediate(() => loadBinding().binding?.releaseMemory()).unref();
+  // ?.(): an addon built before releaseMemory existed (RINGSIDE_ADDON, a stale build) lacks it.
+  setImmediate(() => loadBinding().binding?.releaseMemory?.()).unref();
 }

@@ -338,6 +338,7 @@ export {
   ADDON_BUILD_FIX,
   addonCandidates,
   libc,
+  libcFromMaps,
   loadBinding,
   loadBindingFrom,
   prebuildDir,

@@ -43,11 +43,14 @@ const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 // Shared with the install script, which runs before dist/ exists in a checkout.
 const location = createRequire(import.meta.url)('../scripts/addon-location.cjs') as {
   libc(): 'glibc' | 'musl';
+  libcFromMaps(maps: string): 'glibc' | 'musl' | null;
   prebuildDir(platform?: string, arch?: string, lib?: 'glibc' | 'musl'): string;
   BUILD_FIX: string;
 };
 /** The C library this Node runs on. */
 export const libc = location.libc;
+/** The C library a /proc/<pid>/maps text names (null: neither glibc's nor musl's shows). */
+export const libcFromMaps = location.libcFromMaps;
 /** The prebuilds/ folder for a machine: linux-x64, linux-arm64-musl, … (defaults: this one). */
 export const prebuildDir = location.prebuildDir;
 /** The fix for a missing or unloadable addon, in words a user of the published packages can act on. */

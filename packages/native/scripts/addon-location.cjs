@@ -4,19 +4,27 @@
 'use strict';
 
 /**
- * The C library this Node runs on, from the libraries mapped into this
- * process (glibc's libc.so.6, musl's loader ld-musl-*); where /proc does not
- * say, from the process report (glibc reports its version there, musl does
- * not), which costs 15 ms and 2 MiB at every start.
+ * The C library named by a process's /proc/<pid>/maps text: musl's loader
+ * (ld-musl-<arch>.so.1) or glibc's libc (libc.so.6; libc-2.31.so before glibc
+ * 2.34), possibly marked deleted after an upgrade. null when neither shows.
+ */
+function libcFromMaps(maps) {
+  if (/\/ld-musl-[^/\s]+\.so[.\d]*( \(deleted\))?$/m.test(maps)) return 'musl';
+  if (/\/libc(-[\d.]+)?\.so(\.6)?( \(deleted\))?$/m.test(maps)) return 'glibc';
+  return null;
+}
+
+/**
+ * The C library this Node runs on: from the libraries mapped into this
+ * process, or where /proc does not say, from the process report (glibc
+ * reports its version there, musl does not), which costs 15 ms and 2 MiB.
  */
 function libc() {
   let maps = '';
   try {
     maps = require('node:fs').readFileSync('/proc/self/maps', 'latin1');
   } catch {}
-  if (/\/ld-musl-[^/\s]+$/m.test(maps)) return 'musl';
-  if (/\/libc\.so\.6$/m.test(maps)) return 'glibc';
-  return process.report?.getReport()?.header?.glibcVersionRuntime ? 'glibc' : 'musl';
+  return libcFromMaps(maps) ?? (process.report?.getReport()?.header?.glibcVersionRuntime ? 'glibc' : 'musl');
 }
 
 /** The prebuilds/ folder for a machine: linux-x64, linux-arm64-musl, … */
@@ -31,4 +39,4 @@ const BUILD_FIX =
   'npm 11: `npm install-scripts approve @ringside/native`; pnpm 10: add "pnpm": { "onlyBuiltDependencies": ["@ringside/native"] } ' +
   'to package.json and run `pnpm rebuild @ringside/native`';
 
-module.exports = { libc, prebuildDir, BUILD_FIX };
+module.exports = { libc, libcFromMaps, prebuildDir, BUILD_FIX };

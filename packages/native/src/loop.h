@@ -227,7 +227,7 @@ class Loop {
   bool in_turn_ = false;
   int js_depth_ = 0;
   uint64_t now_ms_ = 0;  // the clock read once per turn (0 before the first)
-  // The turn's clock; the real one outside a turn's reach (before the first).
+  // The clock of the last turn (or flush()); the real clock before the first turn.
   uint64_t now() const { return now_ms_ ? now_ms_ : monotonic_ms(); }
   time_t date_second_ = 0;  // http_date_field()'s cache
   char date_field_[64] = {0};

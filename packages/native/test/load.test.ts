@@ -1,11 +1,11 @@
 // Where the addon is loaded from: RINGSIDE_ADDON alone when set, else the local
 // build, then this machine's prebuild; when none loads, the error names every
 // file tried and the fix is one a user of the published package can apply.
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ADDON_BUILD_FIX, addonCandidates, bindingExports, libc, loadBinding, loadBindingFrom, prebuildDir } from '../lib/index.js';
+import { ADDON_BUILD_FIX, addonCandidates, bindingExports, libc, libcFromMaps, loadBinding, loadBindingFrom, prebuildDir } from '../lib/index.js';
 
 const built = loadBinding();
 const root = mkdtempSync(join(tmpdir(), 'ringside-load-'));
@@ -29,8 +29,19 @@ describe('addon candidates', () => {
     expect(prebuildDir()).toMatch(new RegExp(`^${process.platform}-${process.arch}(-musl)?$`));
   });
 
-  it.skipIf(process.platform !== 'linux')('the C library read from the mapped libraries is the one the process report names', () => {
+  it('the C library is read from the mapped libraries: glibc (new and old names), musl, neither', () => {
+    const line = (path: string) => `7f0e1c400000-7f0e1c428000 r--p 00000000 08:01 1234 ${path}`;
+    expect(libcFromMaps(line('/usr/lib/x86_64-linux-gnu/libc.so.6'))).toBe('glibc');
+    expect(libcFromMaps(line('/lib/x86_64-linux-gnu/libc-2.31.so'))).toBe('glibc');
+    expect(libcFromMaps(line('/usr/lib/x86_64-linux-gnu/libc.so.6 (deleted)'))).toBe('glibc');
+    expect(libcFromMaps(line('/lib/ld-musl-aarch64.so.1'))).toBe('musl');
+    expect(libcFromMaps([line('/usr/bin/node'), line('/usr/lib/libstdc++.so.6.0.30'), line('/usr/lib/libcrypto.so.3')].join('\n'))).toBeNull();
+    expect(libcFromMaps('')).toBeNull();
+  });
+
+  it.skipIf(process.platform !== 'linux')("this process's maps name a C library, the one its process report names", () => {
     const report = process.report.getReport() as { header: { glibcVersionRuntime?: string } };
+    expect(libcFromMaps(readFileSync('/proc/self/maps', 'latin1'))).toBe(report.header.glibcVersionRuntime ? 'glibc' : 'musl');
     expect(libc()).toBe(report.header.glibcVersionRuntime ? 'glibc' : 'musl');
   });
 
