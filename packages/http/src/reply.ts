@@ -298,6 +298,42 @@ function isStream(value: object): value is Readable {
   return typeof (value as Readable).pipe === 'function' && typeof (value as Readable).on === 'function';
 }
 
+/**
+ * A plain object or array (most payloads): sent as JSON without the checks
+ * for bytes, web Responses, streams and errors (an object with its own
+ * `pipe` or `getReader` still gets them).
+ */
+function isPlainData(value: object): boolean {
+  // The constructor rather than Object.getPrototypeOf, which optimised code calls into the runtime for.
+  const ctor = (value as { constructor?: unknown }).constructor;
+  return (
+    (ctor === Object || ctor === Array) &&
+    typeof (value as { pipe?: unknown }).pipe !== 'function' &&
+    typeof (value as { getReader?: unknown }).getReader !== 'function'
+  );
+}
+
+const NOT_SPECIAL = Symbol('not special');
+
+/** The body of an object payload that is not JSON (bytes, web Response, stream); undefined after routing an error; NOT_SPECIAL for JSON. */
+function specialBody(reply: Reply, payload: object): string | Buffer | Readable | null | undefined | typeof NOT_SPECIAL {
+  if (ArrayBuffer.isView(payload)) {
+    // Any typed array or DataView is sent as its bytes, as fastify does.
+    const headers = reply[kHeaders];
+    if (headers['content-type'] === undefined) headers['content-type'] = OCTET;
+    return Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+  }
+  if (isWebResponse(payload)) return webResponseBody(reply, payload);
+  // As fastify: a stream gets no default content type (a 304 from a file stream carries none).
+  if (isStream(payload)) return payload;
+  if (payload instanceof Error) {
+    handleError(reply, payload);
+    return undefined;
+  }
+  if (typeof (payload as { getReader?: unknown }).getReader === 'function') return Readable.fromWeb(payload as import('node:stream/web').ReadableStream);
+  return NOT_SPECIAL;
+}
+
 /** Turn a payload into a body (string, Buffer, stream or null), then onSend hooks, then write. */
 function serialize(reply: Reply, payload: unknown): void {
   const headers = reply[kHeaders];
@@ -315,30 +351,13 @@ function serialize(reply: Reply, payload: unknown): void {
         body = null;
         break;
       }
-      if (ArrayBuffer.isView(payload)) {
-        // Any typed array or DataView is sent as its bytes, as fastify does.
-        if (headers['content-type'] === undefined) headers['content-type'] = OCTET;
-        body = Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-        break;
-      }
-      if (isWebResponse(payload)) {
-        const fromResponse = webResponseBody(reply, payload);
-        if (fromResponse === undefined) return;
-        body = fromResponse;
-        break;
-      }
-      if (isStream(payload)) {
-        // As fastify: a stream gets no default content type (a 304 from a file stream carries none).
-        body = payload;
-        break;
-      }
-      if (payload instanceof Error) {
-        handleError(reply, payload);
-        return;
-      }
-      if (typeof (payload as { getReader?: unknown }).getReader === 'function') {
-        body = Readable.fromWeb(payload as import('node:stream/web').ReadableStream);
-        break;
+      if (!isPlainData(payload)) {
+        const special = specialBody(reply, payload);
+        if (special !== NOT_SPECIAL) {
+          if (special === undefined) return;
+          body = special;
+          break;
+        }
       }
       if (reply[kContext].preSerialization !== null) {
         runHooks(reply[kContext].preSerialization!, reply.request, reply, PASS_VALUE | REPLACE_VALUE, payload, afterPreSerialization);
