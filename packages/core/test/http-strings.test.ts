@@ -1,7 +1,7 @@
 // latin1At reuses the previous request's string where the bytes repeat: whatever
 // it reuses, the result is the string latin1Slice would give.
 import { describe, expect, it } from 'vitest';
-import { latin1At } from '../src/backends/native/http-strings.js';
+import { latin1At, methodAt } from '../src/backends/native/http-strings.js';
 
 function at(bytes: string | Buffer, previous: string | undefined): string {
   const data = Buffer.alloc(600, 0x5a);
@@ -50,6 +50,16 @@ describe('latin1At', () => {
       const b = Buffer.alloc(rand(40));
       for (let i = 0; i < b.length; i++) b[i] = i < base.length && rand(10) > 0 ? base[i]! : rand(256);
       previous = at(b, rand(8) === 0 ? undefined : previous);
+    }
+  });
+});
+
+describe('methodAt', () => {
+  it('gives the method as sent: common ones interned, case kept, others sliced', () => {
+    for (const m of ['GET', 'get', 'GeT', 'GETS', 'GE', 'PUT', 'POST', 'HEAD', 'DELETE', 'PATCH', 'OPTIONS', 'PROPFIND', 'M-SEARCH']) {
+      const data = Buffer.alloc(32, 0x47);
+      data.latin1Write(m, 5);
+      expect(methodAt(data, 5, m.length)).toBe(m);
     }
   });
 });

@@ -1,4 +1,4 @@
-import type { NativeRequest } from './http-request.js';
+import { LastHead, type NativeBody } from './http-request.js';
 import type { NativeResponse } from './http-response.js';
 import type { NativeWebSocket } from './websocket.js';
 
@@ -6,7 +6,8 @@ import type { NativeWebSocket } from './websocket.js';
 export class HttpConnection {
   /** Unfinished responses in request order; queue[0] is the one allowed to write. */
   readonly queue: NativeResponse[] = [];
-  bodyReq: NativeRequest | null = null;
+  /** The body arriving now (the transport feeds it). */
+  body: NativeBody | null = null;
   /** Set once the connection was upgraded: it speaks WebSocket frames from then on. */
   ws: NativeWebSocket | null = null;
   requests = 0;
@@ -17,9 +18,9 @@ export class HttpConnection {
   /** Bytes written to the output area during `epoch` (not yet taken by native). */
   unflushed = 0;
   epoch = -1;
-  /** The last request's URL and header values (by position), reused when the bytes repeat. */
+  /** The last request's URL and header fields, reused when the bytes repeat. */
   lastUrl: string | undefined = undefined;
-  readonly lastValues: string[] = [];
+  readonly lastHead = new LastHead();
   constructor(
     readonly id: number,
     readonly remoteAddress: string,

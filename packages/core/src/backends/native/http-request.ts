@@ -32,29 +32,89 @@ const SINGLETONS = new Set([
 ]);
 
 /**
- * Build node-style headers (lower-case names) from the field records of one
- * request. `previous` holds the values of the connection's last request by
- * position, reused when the bytes repeat (and updated).
+ * A connection's last request head: the bytes of its header fields (from the
+ * first name to the end of the last value) and the names and values built
+ * from them. Keep-alive clients mostly repeat their headers: the same bytes
+ * are found with one comparison instead of one per field.
  */
-export function buildHeaders(loop: NativeLoop, first: number, count: number, previous: string[]): IncomingHeaders {
-  const headers: IncomingHeaders = {};
+export class LastHead {
+  count = -1;
+  length = 0;
+  bytes = new Uint8Array(0);
+  readonly names: string[] = [];
+  /** Values by position (up to MAX_REMEMBERED), also reused one by one when only some repeat. */
+  readonly values: string[] = [];
+}
+
+/** Heads with more fields or bytes than this are not remembered whole (bounded memory per connection). */
+const MAX_REMEMBERED = 32;
+const MAX_REMEMBERED_BYTES = 1024;
+
+/**
+ * Build node-style headers (lower-case names) from the field records of one
+ * request, reusing the strings of the connection's last head (`last`) where
+ * the bytes repeat, and remembering this one.
+ */
+export function buildHeaders(loop: NativeLoop, first: number, count: number, last: LastHead): IncomingHeaders {
   const fields = loop.fields;
   const data = loop.eventData;
+  if (count === 0) return {};
+  const start = FieldRecord.nameOff(fields, fieldAt(first));
+  const lastField = fieldAt(first + count - 1);
+  const length = FieldRecord.valueOff(fields, lastField) + FieldRecord.valueLen(fields, lastField) - start;
+  // The head is copied whole into eventData (fields are spans of it): the same bytes parse to the same fields.
+  if (count === last.count && length === last.length && sameSpan(data, start, last.bytes, length)) return headersOf(last.names, last.values, count);
+  const names = last.names;
+  const values = last.values;
+  const headers: IncomingHeaders = {};
   for (let i = 0; i < count; i++) {
     const f = fieldAt(first + i);
     const name = headerNameAt(data, FieldRecord.nameOff(fields, f), FieldRecord.nameLen(fields, f));
-    const value = latin1At(data, FieldRecord.valueOff(fields, f), FieldRecord.valueLen(fields, f), previous[i]);
-    if (i < 32) previous[i] = value;
-    const prev = headers[name];
-    if (prev === undefined) {
-      headers[name] = name === 'set-cookie' ? [value] : value;
-    } else if (name === 'set-cookie') {
-      (prev as string[]).push(value);
-    } else if (!SINGLETONS.has(name)) {
-      headers[name] = prev + (name === 'cookie' ? '; ' : ', ') + value;
+    const value = latin1At(data, FieldRecord.valueOff(fields, f), FieldRecord.valueLen(fields, f), values[i]);
+    if (i < MAX_REMEMBERED) {
+      names[i] = name;
+      values[i] = value;
     }
+    addField(headers, name, value);
   }
+  remember(last, data, start, length, count);
   return headers;
+}
+
+function headersOf(names: string[], values: string[], count: number): IncomingHeaders {
+  const headers: IncomingHeaders = {};
+  for (let i = 0; i < count; i++) addField(headers, names[i]!, values[i]!);
+  return headers;
+}
+
+function addField(headers: IncomingHeaders, name: string, value: string): void {
+  const prev = headers[name];
+  if (prev === undefined) headers[name] = name === 'set-cookie' ? [value] : value;
+  else addRepeated(headers, name, prev, value);
+}
+
+/** Keep this head's field bytes for the next request of the connection. */
+function remember(last: LastHead, data: Buffer, start: number, length: number, count: number): void {
+  if (count > MAX_REMEMBERED || length > MAX_REMEMBERED_BYTES) {
+    last.count = -1;
+    return;
+  }
+  if (last.bytes.length < length) last.bytes = new Uint8Array(Math.max(length, 64));
+  data.copy(last.bytes, 0, start, start + length);
+  last.count = count;
+  last.length = length;
+}
+
+/** data[start, start+length) equals bytes[0, length). */
+function sameSpan(data: Buffer, start: number, bytes: Uint8Array, length: number): boolean {
+  for (let i = length - 1; i >= 0; i--) if (data[start + i] !== bytes[i]) return false;
+  return true;
+}
+
+/** A field seen before in the same head (rare; out of the loop so that buildHeaders stays small enough to inline). */
+function addRepeated(headers: IncomingHeaders, name: string, prev: string | string[], value: string): void {
+  if (name === 'set-cookie') (prev as string[]).push(value);
+  else if (!SINGLETONS.has(name)) headers[name] = prev + (name === 'cookie' ? '; ' : ', ') + value;
 }
 
 export interface RequestOwner {
@@ -64,51 +124,103 @@ export interface RequestOwner {
   continue(req: NativeRequest): void;
 }
 
-export class NativeRequest extends BodyReader implements RawRequest {
-  readonly httpVersion: '1.0' | '1.1';
-  readonly hasBody: boolean;
-  readonly expectContinue: boolean;
-  /** The client allows keep-alive (its Connection header and version). */
-  readonly keepAlive: boolean;
-  readonly remoteAddress: string;
-  readonly remotePort: number;
-  /** 1-based position on the connection (maxRequestsPerSocket). */
-  readonly index: number;
-  readonly websocket: WebSocketOffer | null;
-
+/** The body side of a request: BodyReader fed by the transport, its source the connection. */
+export class NativeBody extends BodyReader {
   constructor(
-    readonly method: string,
-    readonly url: string,
-    readonly headers: IncomingHeaders,
-    readonly conn: HttpConnection,
-    readonly contentLength: number,
-    flags: number,
+    readonly req: NativeRequest,
+    hasBody: boolean,
     private readonly owner: RequestOwner,
   ) {
-    const hasBody = (flags & HttpFlag.HAS_BODY) !== 0;
     super(hasBody);
-    this.hasBody = hasBody;
-    this.remoteAddress = conn.remoteAddress;
-    this.remotePort = conn.remotePort;
-    this.index = conn.requests;
-    this.httpVersion = flags & HttpFlag.HTTP10 ? '1.0' : '1.1';
-    this.expectContinue = (flags & HttpFlag.EXPECT_CONTINUE) !== 0;
-    // An upgrade request is the connection's last: accepted it speaks frames, answered it closes.
-    this.keepAlive = (flags & (HttpFlag.KEEP_ALIVE | HttpFlag.UPGRADE)) === HttpFlag.KEEP_ALIVE;
-    // Validated natively; the offer's lists are read here.
-    this.websocket = flags & HttpFlag.WEBSOCKET ? websocketOffer(method, this.httpVersion, headers) : null;
   }
 
   protected startBody(): void {
-    if (this.expectContinue) this.owner.continue(this);
+    if (this.req.expectContinue) this.owner.continue(this.req);
   }
   protected pauseSource(): void {
-    this.owner.pauseBody(this);
+    this.owner.pauseBody(this.req);
   }
   protected resumeSource(): void {
-    this.owner.resumeBody(this);
+    this.owner.resumeBody(this.req);
   }
   protected discardSource(): void {
-    this.owner.discardBody(this);
+    this.owner.discardBody(this.req);
+  }
+}
+
+/**
+ * Not a BodyReader itself: a request without a body (most of them) builds
+ * none unless the app reads it, and a plain class constructs without the
+ * derived-constructor call V8 does not inline.
+ */
+export class NativeRequest implements RawRequest {
+  // Declared, then assigned in the constructor: field initializers would cost
+  // a call and a define per field for every request.
+  declare readonly method: string;
+  declare readonly url: string;
+  declare readonly headers: IncomingHeaders;
+  declare readonly conn: HttpConnection;
+  declare readonly contentLength: number;
+  declare readonly httpVersion: '1.0' | '1.1';
+  declare readonly hasBody: boolean;
+  declare readonly expectContinue: boolean;
+  /** The client allows keep-alive (its Connection header and version). */
+  declare readonly keepAlive: boolean;
+  /** 1-based position on the connection (maxRequestsPerSocket). */
+  declare readonly index: number;
+  declare readonly websocket: WebSocketOffer | null;
+  declare private readonly owner: RequestOwner;
+  /** Built with the request when it has a body (the transport feeds it), else on the app's first readBody(). */
+  declare private reader: NativeBody | null;
+
+  constructor(method: string, url: string, headers: IncomingHeaders, conn: HttpConnection, contentLength: number, flags: number, owner: RequestOwner) {
+    const hasBody = (flags & HttpFlag.HAS_BODY) !== 0;
+    this.method = method;
+    this.url = url;
+    this.headers = headers;
+    this.conn = conn;
+    this.contentLength = contentLength;
+    this.httpVersion = flags & HttpFlag.HTTP10 ? '1.0' : '1.1';
+    this.hasBody = hasBody;
+    this.expectContinue = (flags & HttpFlag.EXPECT_CONTINUE) !== 0;
+    // An upgrade request is the connection's last: accepted it speaks frames, answered it closes.
+    this.keepAlive = (flags & (HttpFlag.KEEP_ALIVE | HttpFlag.UPGRADE)) === HttpFlag.KEEP_ALIVE;
+    this.index = conn.requests;
+    // Validated natively; the offer's lists are read here.
+    this.websocket = flags & HttpFlag.WEBSOCKET ? websocketOffer(method, this.httpVersion, headers) : null;
+    this.owner = owner;
+    this.reader = hasBody ? new NativeBody(this, true, owner) : null;
+  }
+
+  get remoteAddress(): string {
+    return this.conn.remoteAddress;
+  }
+  get remotePort(): number {
+    return this.conn.remotePort;
+  }
+
+  /** The body's reader (one with nothing to read when the request has no body). */
+  get body(): NativeBody {
+    return (this.reader ??= new NativeBody(this, this.hasBody, this.owner));
+  }
+
+  /** The body arrived whole, failed or was discarded, or there is none: the connection can go on. */
+  get bodySettled(): boolean {
+    const r = this.reader;
+    return r === null ? !this.hasBody : r.bodyDone || r.discarded;
+  }
+
+  readBody(onChunk: (chunk: Buffer) => void, onEnd: () => void, onError: (err: Error) => void): void {
+    this.body.readBody(onChunk, onEnd, onError);
+  }
+  // Without a body there is nothing to pause, resume or discard.
+  pauseBody(): void {
+    this.reader?.pauseBody();
+  }
+  resumeBody(): void {
+    this.reader?.resumeBody();
+  }
+  discardBody(): void {
+    this.reader?.discardBody();
   }
 }

@@ -11,7 +11,7 @@ import { byteLengthOf } from './http-strings.js';
 import { responseBytes } from './http-serialize.js';
 import { bodyless, scanHeaders } from '../../http-framing.js';
 import { closesConnection, connectionHeader } from '../../keep-alive.js';
-import { ResponseState } from '../../response-state.js';
+import { addCloseCallback, checkNotStarted, markClosed, mayWrite, runCloseCallbacks, type ResponseLife } from '../../response-state.js';
 
 export interface ResponseOwner {
   /** Write to the connection (only called for the oldest response). Returns false past the high-water mark. */
@@ -26,24 +26,47 @@ export interface ResponseOwner {
 
 const CRLF = '\r\n';
 
-export class NativeResponse extends ResponseState implements RawResponse {
-  keepAlive = true;
-  private chunked = false;
-  private noBody = false;
+/** The rules of response-state.ts over fields of its own (not a ResponseState: a plain class constructs faster). */
+export class NativeResponse implements RawResponse, ResponseLife {
+  // Declared, then assigned in the constructor: field initializers would cost
+  // a call and a define per field for every response.
+  declare finished: boolean;
+  declare aborted: boolean;
+  declare started: boolean;
+  declare closed: boolean;
+  declare closeCbs: ((aborted: boolean) => void)[] | null;
+  declare keepAlive: boolean;
+  declare readonly req: NativeRequest;
+  declare readonly conn: HttpConnection;
+  declare private readonly owner: ResponseOwner;
+  declare private readonly isHeadRequest: boolean;
+  declare private chunked: boolean;
+  declare private noBody: boolean;
+  /** Bytes written before the response became the connection's oldest (pipelining); null when none. */
+  declare private held: (string | Uint8Array)[] | null;
+  declare private heldBytes: number;
+  declare private drainCbs: (() => void)[] | null;
+
+  constructor(req: NativeRequest, conn: HttpConnection, owner: ResponseOwner, isHeadRequest: boolean) {
+    this.finished = false;
+    this.aborted = false;
+    this.started = false;
+    this.closed = false;
+    this.closeCbs = null;
+    this.keepAlive = true;
+    this.req = req;
+    this.conn = conn;
+    this.owner = owner;
+    this.isHeadRequest = isHeadRequest;
+    this.chunked = false;
+    this.noBody = false;
+    this.held = null;
+    this.heldBytes = 0;
+    this.drainCbs = null;
+  }
+
   get isHeadRequestResponse(): boolean {
     return this.isHeadRequest;
-  }
-  private held: (string | Uint8Array)[] | null = null;
-  private heldBytes = 0;
-  private drainCbs: (() => void)[] | null = null;
-
-  constructor(
-    readonly req: NativeRequest,
-    readonly conn: HttpConnection,
-    private readonly owner: ResponseOwner,
-    private readonly isHeadRequest: boolean,
-  ) {
-    super();
   }
 
   /**
@@ -71,7 +94,7 @@ export class NativeResponse extends ResponseState implements RawResponse {
   }
 
   send(status: number, headers: OutgoingHeaders, body: Buffer | string | null): void {
-    this.checkNotStarted('send');
+    checkNotStarted(this, 'send');
     if (this.aborted) {
       this.started = this.finished = true;
       return;
@@ -91,7 +114,7 @@ export class NativeResponse extends ResponseState implements RawResponse {
   }
 
   writeHead(status: number, headers: OutgoingHeaders): void {
-    this.checkNotStarted('writeHead');
+    checkNotStarted(this, 'writeHead');
     if (this.aborted) {
       this.started = true;
       return;
@@ -102,7 +125,7 @@ export class NativeResponse extends ResponseState implements RawResponse {
   }
 
   write(chunk: Buffer | string): boolean {
-    if (!this.mayWrite()) return false;
+    if (!mayWrite(this)) return false;
     const n = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
     if (this.noBody || n === 0) return true;
     if (this.chunked) {
@@ -127,8 +150,20 @@ export class NativeResponse extends ResponseState implements RawResponse {
     (this.drainCbs ??= []).push(cb);
   }
 
-  protected destroyConnection(): void {
-    this.owner.destroy(this);
+  onClose(cb: (aborted: boolean) => void): void {
+    addCloseCallback(this, cb);
+  }
+
+  destroy(): void {
+    if (!this.closed) this.owner.destroy(this);
+  }
+
+  /** Done (sent) or gone (aborted): drops what it held, runs the onClose callbacks once. */
+  close(aborted: boolean): void {
+    if (this.closed) return;
+    markClosed(this, aborted);
+    this.held = null;
+    runCloseCallbacks(this, aborted);
   }
 
   // ---- transport side ----
@@ -166,11 +201,11 @@ export class NativeResponse extends ResponseState implements RawResponse {
     this.finish();
   }
 
-  /** Became the oldest response: write what it held. */
   upgradeWebSocket(accept: WebSocketAccept, events: WebSocketEvents): RawWebSocket {
     return this.owner.upgradeWebSocket(this, accept, events);
   }
 
+  /** Became the oldest response: write what it held. */
   promote(): void {
     const held = this.held;
     this.held = null;
@@ -182,9 +217,5 @@ export class NativeResponse extends ResponseState implements RawResponse {
     const cbs = this.drainCbs;
     this.drainCbs = null;
     if (cbs) for (const cb of cbs) cb();
-  }
-
-  protected override released(): void {
-    this.held = null;
   }
 }

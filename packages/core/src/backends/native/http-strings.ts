@@ -52,6 +52,8 @@ const headersByLength = table(COMMON_HEADERS);
 
 /** Method at data[off, off+len): an interned constant when common (methods are case-sensitive). */
 export function methodAt(data: Buffer, off: number, len: number): string {
+  // GET first, without the table (its compares go through the strings' characters).
+  if (len === 3 && data[off] === 0x47 && data[off + 1] === 0x45 && data[off + 2] === 0x54) return 'GET';
   const candidates = methodsByLength[len];
   if (candidates !== undefined) {
     outer: for (const m of candidates) {

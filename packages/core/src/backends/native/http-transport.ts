@@ -13,6 +13,7 @@ import {
   WS_ACCEPT_WORDS,
   WsAcceptFlag,
   WsAcceptWord,
+  slotOf,
   type Binding,
 } from '@ringside/native';
 import type { HttpLimits, HttpTransport, HttpTransportOptions } from '../../http-types.js';
@@ -37,6 +38,8 @@ const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
 
 class NativeHttpTransport extends NativeServer implements HttpTransport, ResponseOwner, RequestOwner, WebSocketOwner {
   private readonly conns = new Map<number, HttpConnection>();
+  /** The same connections by slot: an event's lookup is an array index, not a Map probe. */
+  private readonly bySlot: (HttpConnection | undefined)[] = [];
   /** WebSocket subscribers per topic on this transport. */
   private readonly subscribers = new Map<string, number>();
 
@@ -79,6 +82,10 @@ class NativeHttpTransport extends NativeServer implements HttpTransport, Respons
     this.accepted++;
     const conn = new HttpConnection(id, address, port);
     this.conns.set(id, conn);
+    const slot = slotOf(id);
+    // Filled up to the slot, so the array stays dense (never a dictionary of far indexes).
+    while (this.bySlot.length <= slot) this.bySlot.push(undefined);
+    this.bySlot[slot] = conn;
     // Accepted just before the listener closed: served like the others (a request may be on its way), unless idle ones are already ending.
     if (this.closingIdle) {
       conn.closing = true;
@@ -87,20 +94,20 @@ class NativeHttpTransport extends NativeServer implements HttpTransport, Respons
   }
 
   onEvent(type: number, id: number, at: number): void {
-    const conn = this.conns.get(id);
-    if (!conn) return;
+    const conn = this.bySlot[slotOf(id)];
+    if (conn === undefined || conn.id !== id) return;
     const ev = this.loop.events;
     switch (type) {
       case Ev.REQUEST:
         this.onRequest(conn, at);
         break;
       case Ev.BODY:
-        conn.bodyReq?.pushChunk(DataRecord.copy(ev, at, this.loop.eventData));
+        conn.body?.pushChunk(DataRecord.copy(ev, at, this.loop.eventData));
         break;
       case Ev.BODY_END: {
-        const req = conn.bodyReq;
-        conn.bodyReq = null;
-        req?.endBody();
+        const body = conn.body;
+        conn.body = null;
+        body?.endBody();
         break;
       }
       case Ev.HTTP_ERROR:
@@ -136,34 +143,35 @@ class NativeHttpTransport extends NativeServer implements HttpTransport, Respons
   }
 
   private onRequest(conn: HttpConnection, at: number): void {
+    // Requests pipelined behind the connection's last one are never answered: do not run them.
+    // (Checked first: V8 inlines calls past an early return only after those before it.)
+    if (conn.lastRequest) return;
     const ev = this.loop.events;
     const data = this.loop.eventData;
     const method = methodAt(data, RequestRecord.methodOff(ev, at), RequestRecord.methodLen(ev, at));
     const url = latin1At(data, RequestRecord.targetOff(ev, at), RequestRecord.targetLen(ev, at), conn.lastUrl);
     conn.lastUrl = url;
-    const headers = buildHeaders(this.loop, RequestRecord.firstField(ev, at), RequestRecord.fieldCount(ev, at), conn.lastValues);
+    const headers = buildHeaders(this.loop, RequestRecord.firstField(ev, at), RequestRecord.fieldCount(ev, at), conn.lastHead);
     const contentLength = RequestRecord.contentLength(ev, at);
-    // Requests pipelined behind the connection's last one are never answered: do not run them.
-    if (conn.lastRequest) return;
     conn.requests++;
     const req = new NativeRequest(method, url, headers, conn, contentLength, RequestRecord.flags(ev, at), this);
     const res = new NativeResponse(req, conn, this, method === 'HEAD');
     if (!req.keepAlive || !limitsAllowAnother(this.limits, req.index)) conn.lastRequest = true;
     conn.queue.push(res);
-    if (req.hasBody) conn.bodyReq = req;
+    if (req.hasBody) conn.body = req.body;
     runHandler(this.options.onRequest, req, res);
   }
 
   private onBodyError(conn: HttpConnection, e: TransportError): void {
-    const req = conn.bodyReq;
-    conn.bodyReq = null;
-    if (!req) {
+    const body = conn.body;
+    conn.body = null;
+    if (!body) {
       this.loop.op(conn.id, Op.END_CLOSE);
       return;
     }
     const err = Object.assign(new Error(e.message), { statusCode: e.status, code: e.code });
-    req.failBody(err);
-    const res = conn.queue.find((r) => r.req === req);
+    body.failBody(err);
+    const res = conn.queue.find((r) => r.req === body.req);
     if (res && !res.started) this.answerAndClose(conn, res, e);
     else this.loop.op(conn.id, Op.END_CLOSE);
   }
@@ -183,9 +191,10 @@ class NativeHttpTransport extends NativeServer implements HttpTransport, Respons
   private onClose(conn: HttpConnection): void {
     conn.closed = true;
     this.conns.delete(conn.id);
+    this.bySlot[slotOf(conn.id)] = undefined;
     conn.ws?.onGone();
-    conn.bodyReq?.failBody(Object.assign(new Error('Connection closed before the body was complete'), { code: 'ECONNRESET' }));
-    conn.bodyReq = null;
+    conn.body?.failBody(Object.assign(new Error('Connection closed before the body was complete'), { code: 'ECONNRESET' }));
+    conn.body = null;
     for (const r of conn.queue) r.close(true);
     conn.queue.length = 0;
     this.connectionGone();
@@ -195,7 +204,7 @@ class NativeHttpTransport extends NativeServer implements HttpTransport, Respons
 
   mayKeepAlive(res: NativeResponse): boolean {
     const req = res.req;
-    return keepAliveAfter(this.limits, req.index, req.keepAlive, res.conn.closing || this.closing, req.bodyDone || req.discarded);
+    return keepAliveAfter(this.limits, req.index, req.keepAlive, res.conn.closing || this.closing, req.bodySettled);
   }
 
   output(res: NativeResponse, data: string | Uint8Array, wantDrain: boolean): boolean {
@@ -222,7 +231,9 @@ class NativeHttpTransport extends NativeServer implements HttpTransport, Respons
     // Complete responses leave the queue in order; the next one writes what it held.
     let head: NativeResponse | undefined = res;
     while (head?.finished && conn.queue[0] === head) {
-      conn.queue.shift();
+      // Mostly the only one (answered before the next request is read): pop() keeps the array's storage, shift() trims it.
+      if (conn.queue.length === 1) conn.queue.pop();
+      else conn.queue.shift();
       this.loop.responseDone(conn.id);
       head.close(false);
       if (!head.keepAlive) {
@@ -291,7 +302,7 @@ class NativeHttpTransport extends NativeServer implements HttpTransport, Respons
     const ws = new NativeWebSocket(conn, this, protocol, deflate ? deflate.response : '', options, events);
     conn.ws = ws;
     conn.lastRequest = true;
-    conn.bodyReq = null;
+    conn.body = null;
     res.started = res.finished = true;
     conn.queue.shift();
     res.close(false);
@@ -335,8 +346,8 @@ class NativeHttpTransport extends NativeServer implements HttpTransport, Respons
   }
   discardBody(req: NativeRequest): void {
     const conn = req.conn;
-    if (!conn.closed && conn.bodyReq === req) {
-      conn.bodyReq = null;
+    if (!conn.closed && conn.body?.req === req) {
+      conn.body = null;
       this.loop.op(conn.id, Op.DISCARD_BODY);
     }
   }

@@ -1,0 +1,96 @@
+// buildHeaders reuses the strings of the connection's last head where its bytes
+// repeat: whatever it reuses, each request gets the headers a fresh build gives,
+// in an object of its own.
+import { describe, expect, it } from 'vitest';
+import { FIELD_WORDS, FieldWord } from '@ringside/native';
+import { buildHeaders, LastHead } from '../src/backends/native/http-request.js';
+import type { NativeLoop } from '../src/backends/native/native-loop.js';
+
+type Field = [name: string, value: string];
+
+/** Lay a head out as the native side does: the fields' bytes copied whole into eventData, the field records spans of it. */
+function head(fields: Field[], at = 40): { loop: NativeLoop; first: number; count: number } {
+  const eventData = Buffer.alloc(65536, 0x5a);
+  const records = new Int32Array(64 * FIELD_WORDS);
+  const first = 3;
+  let off = at;
+  fields.forEach(([name, value], i) => {
+    const r = (first + i) * FIELD_WORDS;
+    records[r + FieldWord.NAME_OFF] = off;
+    records[r + FieldWord.NAME_LEN] = eventData.latin1Write(name, off);
+    off += name.length + 2; // ": "
+    records[r + FieldWord.VALUE_OFF] = off;
+    records[r + FieldWord.VALUE_LEN] = eventData.latin1Write(value, off);
+    off += value.length + 2; // CRLF
+  });
+  return { loop: { fields: records, eventData } as unknown as NativeLoop, first, count: fields.length };
+}
+
+function build(fields: Field[], last: LastHead, at?: number): Record<string, unknown> {
+  const h = head(fields, at);
+  return buildHeaders(h.loop, h.first, h.count, last);
+}
+
+describe('buildHeaders', () => {
+  it('gives each request its own object, also when the head repeats', () => {
+    const last = new LastHead();
+    const fields: Field[] = [
+      ['Host', 'example.com'],
+      ['Cookie', 'a=1'],
+      ['cookie', 'b=2'],
+      ['Set-Cookie', 'x'],
+      ['set-cookie', 'y'],
+      ['Accept', 'a'],
+      ['accept', 'b'],
+      ['Host', 'other'],
+    ];
+    const expected = { host: 'example.com', cookie: 'a=1; b=2', 'set-cookie': ['x', 'y'], accept: 'a, b' };
+    const one = build(fields, last);
+    expect(one).toEqual(expected);
+    one.host = 'changed';
+    (one['set-cookie'] as string[]).push('z');
+    // Same bytes at another offset: the same headers, untouched by the change to the first object.
+    const two = build(fields, last, 700);
+    expect(two).toEqual(expected);
+    expect(two).not.toBe(one);
+    expect(two['set-cookie']).not.toBe(one['set-cookie']);
+  });
+
+  it('reads a head that differs in one byte, in length or in its number of fields', () => {
+    const last = new LastHead();
+    build([['Host', 'a.example']], last);
+    expect(build([['Host', 'b.example']], last)).toEqual({ host: 'b.example' });
+    expect(build([['Host', 'b.exampl']], last)).toEqual({ host: 'b.exampl' });
+    expect(build([['Hosu', 'b.exampl']], last)).toEqual({ hosu: 'b.exampl' });
+    const two: Field[] = [
+      ['Hosu', 'b.exampl'],
+      ['X-A', '1'],
+    ];
+    expect(build(two, last)).toEqual({ hosu: 'b.exampl', 'x-a': '1' });
+    expect(build([], last)).toEqual({});
+    expect(build(two, last)).toEqual({ hosu: 'b.exampl', 'x-a': '1' });
+  });
+
+  it('matches a fresh build over random runs of similar heads, large ones included', () => {
+    const names = ['Host', 'cookie', 'Set-Cookie', 'Accept', 'X-Id', 'user-agent', 'CONTENT-TYPE', 'x-\u00e9t\u00e9'];
+    let seed = 11;
+    const rand = (n: number) => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
+    const last = new LastHead();
+    let prev: Field[] = [];
+    for (let t = 0; t < 1500; t++) {
+      let fields: Field[];
+      if (prev.length > 0 && rand(3) === 0) fields = prev;
+      else {
+        const count = rand(4) === 0 ? 30 + rand(10) : rand(6);
+        fields = [];
+        for (let i = 0; i < count; i++) {
+          const p = prev[i];
+          const value = rand(20) === 0 ? 'v'.repeat(rand(1200)) : String(rand(5));
+          fields.push(p !== undefined && rand(4) > 0 ? p : [names[rand(names.length)]!, value]);
+        }
+      }
+      expect(build(fields, last, 40 + rand(100))).toEqual(build(fields, new LastHead()));
+      prev = fields;
+    }
+  });
+});
