@@ -19,7 +19,9 @@ export function limitsAllowAnother(limits: Readonly<HttpLimits>, index: number):
  * the client allows it (`clientKeepAlive`: its Connection header and
  * version), neither the connection nor the server is closing, the request's
  * body was read whole or discarded (otherwise unread bytes would be taken for
- * the next request), and the limits allow another request.
+ * the next request; a discarded body counts only if the client was asked for
+ * it: one that expects 100-continue and got no 100 may never send it), and
+ * the limits allow another request.
  */
 export function keepAliveAfter(limits: Readonly<HttpLimits>, index: number, clientKeepAlive: boolean, closing: boolean, bodySettled: boolean): boolean {
   return clientKeepAlive && !closing && bodySettled && limitsAllowAnother(limits, index);

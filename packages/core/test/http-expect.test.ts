@@ -16,6 +16,21 @@ describe.each(httpBackends())('HTTP interim and bodyless responses: $name', (bac
     c.close();
   });
 
+  it.skipIf(backend.skip)(`${title(backend)}: a final answer without 100 Continue, the body discarded unsent: the connection closes`, async () => {
+    // The client may never send the body (it got its answer): what it sends next must not be read as that body.
+    const port = await start((req, res) => {
+      if (req.hasBody) req.discardBody();
+      res.send(200, {}, `r ${req.url}`);
+    });
+    const c = await RawClient.connect(port);
+    c.send('POST /a HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 10\r\n\r\n');
+    await c.until((d) => d.endsWith('r /a'));
+    expect(c.data.toLowerCase()).toContain('connection: close');
+    expect(c.data).not.toContain('100 Continue');
+    await c.closedWithin(5000);
+    expect(c.statuses()).toEqual([200]);
+  });
+
   it.skipIf(backend.skip)(`${title(backend)}: HEAD gets the headers without the body`, async () => {
     const port = await start((req, res) => res.send(200, { 'content-type': 'text/plain', 'content-length': 5 }, req.method === 'HEAD' ? null : 'hello'));
     const c = await RawClient.connect(port);

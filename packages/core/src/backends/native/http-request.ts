@@ -126,6 +126,9 @@ export interface RequestOwner {
 
 /** The body side of a request: BodyReader fed by the transport, its source the connection. */
 export class NativeBody extends BodyReader {
+  /** 100 Continue was sent (the app read a body the client waits to be asked for). */
+  continued = false;
+
   constructor(
     readonly req: NativeRequest,
     hasBody: boolean,
@@ -135,7 +138,9 @@ export class NativeBody extends BodyReader {
   }
 
   protected startBody(): void {
-    if (this.req.expectContinue) this.owner.continue(this.req);
+    if (!this.req.expectContinue) return;
+    this.continued = true;
+    this.owner.continue(this.req);
   }
   protected pauseSource(): void {
     this.owner.pauseBody(this.req);
@@ -207,7 +212,10 @@ export class NativeRequest implements RawRequest {
   /** The body arrived whole, failed or was discarded, or there is none: the connection can go on. */
   get bodySettled(): boolean {
     const r = this.reader;
-    return r === null ? !this.hasBody : r.bodyDone || r.discarded;
+    if (r === null) return !this.hasBody;
+    // A discarded body is read and dropped, unless the client waits for a 100 Continue it never got:
+    // then it may never send the body, and the next request's bytes would be taken for it.
+    return r.bodyDone || (r.discarded && (!this.expectContinue || r.continued));
   }
 
   readBody(onChunk: (chunk: Buffer) => void, onEnd: () => void, onError: (err: Error) => void): void {
