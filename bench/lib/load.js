@@ -197,11 +197,18 @@ function runAutocannon(spec) {
   });
 }
 
+/** Distinct pipelined batches a dynamic wrk script cycles through (× depth distinct paths). */
+export const DYNAMIC_BATCHES = 4096;
+
 /**
  * wrk Lua script: method, headers, body, pipelining (a batch of N requests
  * per write, like wrk's pipeline.lua), a start marker from init() and a JSON
  * summary from done(). With a dynamicPath every request of every batch gets
- * its own path (one counter per wrk thread; -t1 here), built in request().
+ * its own path (prefix + a counter; one counter per wrk thread, -t1 here).
+ * The batches are built in init(), DYNAMIC_BATCHES of them, and sent in turn:
+ * building 16 paths in Lua for each batch made wrk, not the server, the limit
+ * (wrk at 100 % of its core, the server below). The ids repeat only after
+ * DYNAMIC_BATCHES × depth requests, so consecutive responses always differ.
  * @param {Pick<LoadSpec, 'method' | 'headers' | 'body' | 'pipelining' | 'dynamicPath'>} spec
  */
 export function wrkScript(spec) {
@@ -210,27 +217,39 @@ export function wrkScript(spec) {
   for (const [k, v] of Object.entries(spec.headers ?? {})) lines.push(`wrk.headers[${q(k)}] = ${q(v)}`);
   if (spec.body !== undefined) lines.push(`wrk.body = ${q(spec.body)}`);
   const depth = Math.max(1, spec.pipelining | 0);
+  const requests =
+    spec.dynamicPath === undefined
+      ? ['local prepare = function() end', 'request = function() return batch end']
+      : [
+          `local prefix = ${q(spec.dynamicPath)}`,
+          `local count = ${DYNAMIC_BATCHES}`,
+          'local batches = {}',
+          'local k = 0',
+          'local prepare = function()',
+          '  local n = 0',
+          '  for b = 1, count do',
+          '    local r = {}',
+          '    for i = 1, depth do n = n + 1; r[i] = wrk.format(nil, prefix .. n) end',
+          '    batches[b] = table.concat(r)',
+          '  end',
+          'end',
+          'request = function()',
+          '  k = k % count + 1',
+          '  return batches[k]',
+          'end',
+        ];
   lines.push(
     `local depth = ${depth}`,
     'local batch = nil',
+    ...requests,
     'init = function(args)',
     '  local r = {}',
     '  for i = 1, depth do r[i] = wrk.format() end',
     '  batch = table.concat(r)',
+    '  prepare()',
     '  io.write("BENCH_START\\n")',
     '  io.stdout:flush()',
     'end',
-    ...(spec.dynamicPath === undefined
-      ? ['request = function() return batch end']
-      : [
-          `local prefix = ${q(spec.dynamicPath)}`,
-          'local n = 0',
-          'request = function()',
-          '  local r = {}',
-          '  for i = 1, depth do n = n + 1; r[i] = wrk.format(nil, prefix .. n) end',
-          '  return table.concat(r)',
-          'end',
-        ]),
     'done = function(summary, latency, requests)',
     '  local e = summary.errors',
     '  io.write(string.format(\'BENCH_DONE {"durationUs":%.0f,"responses":%.0f,"bytes":%.0f,"connect":%.0f,"read":%.0f,"write":%.0f,"status":%.0f,"timeout":%.0f,"p50Us":%.0f,"p90Us":%.0f,"p99Us":%.0f,"maxUs":%.0f}\\n\',',

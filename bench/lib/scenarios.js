@@ -23,7 +23,8 @@ export const ECHO_BODY = 'ringside-echo-'.repeat(80).slice(0, 1024);
  * @property {number} [connections]  overrides --connections
  * @property {number} [pipelining]   requests per write (autocannon pipelining / wrk Lua batch)
  * @property {string} [dynamicPath]  when set, every request goes to this prefix + a counter (1, 2, 3…), so no two
- *                                   responses are the same bytes; `path` is the one checked before the load
+ *                                   consecutive responses are the same bytes (wrk cycles through 65,536 prepared
+ *                                   ids: load.js DYNAMIC_BATCHES); `path` is the one checked before the load
  * @property {{ status: number, body?: string, json?: unknown, contentType?: RegExp, headers?: Record<string, RegExp> }} expect
  *                                   headers: lower-case name → what its value (repeated ones joined with ', ') must match
  */
