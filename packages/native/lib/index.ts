@@ -171,6 +171,8 @@ export const NO_CONNECTION = 0xffffffff;
 // Limits and waits both transports share with the loop (src/transport_limits.h).
 /** Unsent output past which a connection's next request is not parsed, and a response's write() returns false. */
 export const OUTPUT_HIGH_WATER = 64 * 1024;
+/** Requests parsed and not yet answered past which a connection's input is not parsed. */
+export const MAX_OUTSTANDING_REQUESTS = 256;
 /** After its FIN, a closing connection reads and drops input this long, waiting for the peer's, so unread input never turns into an RST. */
 export const LINGER_MS = 2000;
 /** How long a WebSocket waits for the peer's close frame after sending its own. */

@@ -15,7 +15,6 @@
 
 namespace ringside {
 
-constexpr uint32_t kMaxOutstanding = 256;
 // Empty lines tolerated before a request line.
 constexpr uint32_t kMaxEmptyLines = 8;
 
@@ -42,7 +41,7 @@ void Loop::emit_request(Connection& c, const uint8_t* head, const http::RequestH
 
 // Parse what this connection has received into REQUEST/BODY records, as far
 // as the batch has room (the rest resumes in the next batch), the responses
-// owed allow (kMaxOutstanding, unsent output), and JS has not paused it.
+// owed allow (kMaxOutstandingRequests, unsent output), and JS has not paused it.
 void Loop::http_input(Connection& c, const InputSpan& in) {
   HttpConn& h = *c.http;
   const HttpOptions& opt = http_opts(c);
@@ -71,7 +70,7 @@ void Loop::http_input(Connection& c, const InputSpan& in) {
   while (pos < len && !h.input_closed && c.state == ConnState::Open) {
     if (h.phase == HttpConn::Phase::Head) {
       // An upgrade waits for JS: accepted (WS_ACCEPT), the bytes behind it are frames; answered, it closes.
-      if (h.upgrading || h.outstanding >= kMaxOutstanding || c.paused) {
+      if (h.upgrading || h.outstanding >= kMaxOutstandingRequests || c.paused) {
         need_bytes = false;
         break;
       }  // resumed by responses / resume()
@@ -287,7 +286,7 @@ void Loop::http_response_done(Connection& c) {
     }
   }
   // Input parked behind the answers owed (or a FIN to act on) is parsed now.
-  if (!h.input_closed && (!c.inbuf.empty() || c.peer_eof) && h.outstanding < kMaxOutstanding) resume_later(c);
+  if (!h.input_closed && (!c.inbuf.empty() || c.peer_eof) && h.outstanding < kMaxOutstandingRequests) resume_later(c);
 }
 
 // Sends progressed: a connection that stopped parsing for unsent output goes on below the mark.

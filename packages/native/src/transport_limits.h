@@ -10,6 +10,9 @@ namespace ringside {
 // Output not yet taken by the kernel past which a connection's next request
 // is not parsed (in JS, a response's write() returns false past it).
 constexpr size_t kOutputHighWater = 64 * 1024;
+// Requests parsed and not yet answered past which a connection's input is not
+// parsed (a client that pipelines and never reads meets bounded memory).
+constexpr uint32_t kMaxOutstandingRequests = 256;
 // How long a closing connection reads and drops input after its FIN, waiting
 // for the peer's, so unread input never turns into an RST.
 constexpr uint64_t kLingerMs = 2000;

@@ -22,6 +22,7 @@ import {
   HttpErrorWord,
   HttpFlag,
   LINGER_MS,
+  MAX_OUTSTANDING_REQUESTS,
   NO_CONNECTION,
   OP_FLAG_RESPONSE_DONE,
   OP_FLAG_WS_BINARY,
@@ -90,6 +91,7 @@ const CONSTANTS: Record<string, number> = {
   kSlotBits: SLOT_BITS,
   kSlotMask: slotOf(0xffffffff),
   kOutputHighWater: OUTPUT_HIGH_WATER,
+  kMaxOutstandingRequests: MAX_OUTSTANDING_REQUESTS,
   kLingerMs: LINGER_MS,
   kWsCloseWaitMs: WS_CLOSE_WAIT_MS,
 };

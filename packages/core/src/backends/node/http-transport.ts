@@ -23,6 +23,8 @@ import { errorResponse, transportErrors, type TransportError } from '../../http-
 import type { RawWebSocket, WebSocketAccept, WebSocketEvents, WebSocketOffer } from '../../websocket-types.js';
 import { websocketOffer } from '../../websocket-offer.js';
 import { NodeWebSockets, websocketPlan, withBodyFromSocket, type WebSocketPlan } from './websocket.js';
+import { forgetHold, holdInput, releaseInput } from './input-hold.js';
+import { MAX_OUTSTANDING_REQUESTS } from '@ringside/native';
 
 /**
  * Period of a timeout sweep: node's for headersTimeout/requestTimeout (connectionsCheckingInterval),
@@ -86,6 +88,15 @@ interface Conn {
   closing: boolean;
   /** Responses not yet closed, in request order. */
   readonly live: NodeResponse[];
+  /**
+   * The last of `live` whose handlers have not run: parsed past MAX_OUTSTANDING_REQUESTS
+   * (node parses a whole read before it stops); run as earlier answers go out (release()).
+   */
+  readonly waiting: NodeResponse[];
+  /** release() is running handlers (one that answers at once must not start another pass). */
+  releasing: boolean;
+  /** Input stopped at MAX_OUTSTANDING_REQUESTS (holdIfFull()) until release(). */
+  held: boolean;
   /** The request whose body is still arriving. */
   bodyReq: NodeRequest | null;
   /** A transport answer to write once the live responses are out (then close). */
@@ -465,6 +476,9 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
       requests: 0,
       closing: false,
       live: [],
+      waiting: [],
+      releasing: false,
+      held: false,
       bodyReq: null,
       pendingAnswer: null,
       errored: false,
@@ -504,6 +518,7 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
     this.counters.bytesWritten += sentBytes(conn.socket);
     conn.bodyReq?.failBody(Object.assign(new Error('Connection closed before the body was complete'), { code: 'ECONNRESET' }));
     conn.bodyReq = null;
+    conn.waiting.length = 0;
     this.settle(conn);
     for (const r of conn.live.splice(0)) r.close(true);
     if (this.closing) this.connectionGone();
@@ -607,15 +622,20 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
   /** Close the responses that went out unwatched (they leave in order: the leading ones). */
   private settle(conn: Conn): void {
     const live = conn.live;
-    while (live.length > 0 && live[0]!.raw.writableFinished) live.shift()!.close(false);
+    if (live.length === 0 || !live[0]!.raw.writableFinished) return;
+    do live.shift()!.close(false);
+    while (live.length > 0 && live[0]!.raw.writableFinished);
+    if (conn.held || conn.waiting.length !== 0) this.release(conn);
   }
 
   /** An unwatched response is out: closed now if it leads its connection's responses (they close in order). */
   closeSent(r: NodeResponse): void {
-    const live = r.req.conn.live;
+    const conn = r.req.conn;
+    const live = conn.live;
     if (live[0] !== r) return;
     live.shift();
     r.close(false);
+    if (conn.held || conn.waiting.length !== 0) this.release(conn);
   }
 
   /** settle(), then watch what is still in flight (the transport now waits for it); true when nothing is. */
@@ -650,7 +670,38 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
     conn.live.push(r);
     if (conn.closing || this.closingIdle) r.watch();
     if (!req.bodyDone) conn.bodyReq = req;
-    runHandler(this.options.onRequest, req, r);
+    if (conn.waiting.length !== 0 || conn.live.length > MAX_OUTSTANDING_REQUESTS) conn.waiting.push(r);
+    else runHandler(this.options.onRequest, req, r);
+    if (conn.live.length >= MAX_OUTSTANDING_REQUESTS) this.holdIfFull(conn);
+  }
+
+  /**
+   * MAX_OUTSTANDING_REQUESTS requests are parsed and unanswered: stop reading the
+   * connection (node stops after the read in hand), as the native loop does. Not
+   * while a body the app may read is still arriving: held once it ends (bodyEnded()).
+   */
+  private holdIfFull(conn: Conn): void {
+    if (conn.live.length < MAX_OUTSTANDING_REQUESTS || conn.held) return;
+    const b = conn.bodyReq;
+    if (b !== null && b.res !== conn.waiting[conn.waiting.length - 1]) return;
+    conn.held = true;
+    holdInput(conn.socket);
+  }
+
+  /** Answers went out: run the handlers that wait, up to the limit, then read on below it. */
+  private release(conn: Conn): void {
+    if (conn.releasing) return;
+    conn.releasing = true;
+    const { live, waiting } = conn;
+    while (waiting.length > 0 && live.length - waiting.length < MAX_OUTSTANDING_REQUESTS) {
+      const r = waiting.shift()!;
+      if (!r.closed) runHandler(this.options.onRequest, r.req, r);
+    }
+    conn.releasing = false;
+    if (conn.held && live.length < MAX_OUTSTANDING_REQUESTS) {
+      conn.held = false;
+      releaseInput(conn.socket);
+    }
   }
 
   /**
@@ -687,6 +738,8 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
     const i = conn.live.indexOf(r);
     if (i >= 0) conn.live.splice(i, 1);
     r.raw.detachSocket(conn.socket);
+    conn.held = false;
+    forgetHold(conn.socket);
     const aborted = r.aborted;
     r.close(aborted);
     if (aborted) conn.socket.destroy();
@@ -741,7 +794,9 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
   }
 
   bodyEnded(req: NodeRequest): void {
-    if (req.conn.bodyReq === req) req.conn.bodyReq = null;
+    const conn = req.conn;
+    if (conn.bodyReq === req) conn.bodyReq = null;
+    if (conn.live.length >= MAX_OUTSTANDING_REQUESTS) this.holdIfFull(conn);
   }
 
   /** The streamed body passed bodyLimit: fail it, answer 413 unless the app already answered, close. */
@@ -800,6 +855,7 @@ class NodeHttpTransport extends NodeServer implements HttpTransport {
       if (i >= 0) live.splice(i, 1);
     }
     r.close(aborted);
+    if (conn.held || conn.waiting.length !== 0) this.release(conn);
     // Closing: a kept-alive connection goes once its last response is out.
     if ((this.closingIdle || conn.closing) && conn.live.length === 0 && !aborted) this.lingerClose(conn);
   }
