@@ -300,17 +300,13 @@ function isStream(value: object): value is Readable {
 
 /**
  * A plain object or array (most payloads): sent as JSON without the checks
- * for bytes, web Responses, streams and errors (an object with its own
- * `pipe` or `getReader` still gets them).
+ * for bytes, web Responses and errors (one that is a stream or has its own
+ * `getReader` still gets them).
  */
 function isPlainData(value: object): boolean {
   // The constructor rather than Object.getPrototypeOf, which optimised code calls into the runtime for.
   const ctor = (value as { constructor?: unknown }).constructor;
-  return (
-    (ctor === Object || ctor === Array) &&
-    typeof (value as { pipe?: unknown }).pipe !== 'function' &&
-    typeof (value as { getReader?: unknown }).getReader !== 'function'
-  );
+  return (ctor === Object || ctor === Array) && !isStream(value) && typeof (value as { getReader?: unknown }).getReader !== 'function';
 }
 
 const NOT_SPECIAL = Symbol('not special');
