@@ -117,7 +117,7 @@ export interface TcpServerOptions {
   onClose?(conn: TcpConnection, error?: Error): void;
   /** Bytes past which write() returns false. Default 64 KiB. */
   highWaterMark?: number;
-  /** io_uring: buffers in the provided buffer ring (power of two). Default 512. */
+  /** io_uring: buffers in the provided buffer ring (power of two). Default 512, or 128 where the kernel consumes buffers incrementally (Linux 6.12+). */
   bufferCount?: number;
   /** io_uring: size of each ring buffer in bytes. Default 8 KiB. */
   bufferSize?: number;

@@ -1,4 +1,5 @@
-// Echo: one byte, 8 MiB byte-exact (with chunks the server keeps), and ordering in both directions at once.
+// Echo: one byte, 8 MiB byte-exact (with chunks the server keeps), many connections
+// sharing a small buffer ring, and ordering in both directions at once.
 import { createHash } from 'node:crypto';
 import { expect, it } from 'vitest';
 import { TcpClient, describeBackends, echo, randomBytes, useServers, waitFor } from './helpers.js';
@@ -44,6 +45,32 @@ describeBackends('TCP echo', (backend) => {
     expect(all.length).toBe(size);
     expect(sha(all)).toBe(sha(payload));
     c.close();
+  }, 30_000);
+
+  // A ring of 8 buffers of 1 KiB shared by 24 connections writing uneven
+  // pieces at once: every buffer takes receives of several connections (one
+  // after another where the kernel consumes buffers incrementally), and one
+  // wrong offset would hand a connection another one's bytes.
+  it('echoes many connections at once byte-exact through a small shared buffer ring', async () => {
+    const size = 96 * 1024;
+    const { port } = await start(backend, { ...echo, bufferCount: 8, bufferSize: 1024 });
+    const run = async (k: number): Promise<void> => {
+      const payload = randomBytes(size, 0x5100 + k);
+      const c = await TcpClient.connect(port);
+      let off = 0;
+      let piece = k;
+      while (off < size) {
+        const n = Math.min(size - off, (((piece++ * 2654435761) >>> 0) % 3000) + 1);
+        if (!c.send(payload.subarray(off, off + n))) await new Promise((r) => c.socket.once('drain', r));
+        off += n;
+        if (piece % 7 === 0) await new Promise((r) => setImmediate(r));
+      }
+      await c.bytes(size, 20_000);
+      expect(c.received).toBe(size);
+      expect(sha(c.data())).toBe(sha(payload));
+      c.close();
+    };
+    await Promise.all(Array.from({ length: 24 }, (_, k) => run(k)));
   }, 30_000);
 
   it('keeps order in both directions at once', async () => {

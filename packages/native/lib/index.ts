@@ -211,7 +211,7 @@ export interface ProbeResult {
 export interface LoopOptions {
   /** SQ entries (the CQ gets 8×). */
   entries: number;
-  /** Provided buffers (power of two). */
+  /** Provided buffers (power of two), or 0 for the default: 512, or 128 where the kernel consumes them incrementally. */
   bufferCount: number;
   bufferSize: number;
   /** Connection slots; ids beyond it are refused (accept closes at once). */

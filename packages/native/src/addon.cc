@@ -158,6 +158,7 @@ Napi::Value Probe(const Napi::CallbackInfo& info) {
   f.Set("multishotAccept", p.multishot_accept);
   f.Set("multishotRecv", p.multishot_recv);
   f.Set("bufferRing", p.buffer_ring);
+  f.Set("incrementalBuffers", p.incremental_buffers);
   f.Set("send", p.op_send);
   f.Set("shutdown", p.op_shutdown);
   f.Set("asyncCancel", p.op_cancel);

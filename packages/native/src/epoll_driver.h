@@ -29,7 +29,7 @@ class EpollDriver final : public IoDriver {
   int register_eventfd(int efd) override;
   int poll_fd() const override { return epfd_; }
   uint8_t* buffer(uint16_t) const override { return (uint8_t*)buf_.data(); }
-  void recycle(uint16_t) override {}
+  void consumed(uint16_t, size_t, bool) override {}
   void publish() override {}
   uint16_t group() const override { return 0; }
 

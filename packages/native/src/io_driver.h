@@ -34,9 +34,10 @@ class IoDriver {
   virtual int register_eventfd(int efd) = 0;
   // The fd libuv polls for this driver.
   virtual int poll_fd() const = 0;
-  // Received bytes: the buffer a completion names, handed back once copied out.
+  // Received bytes: where a completion's bytes start in the buffer it names;
+  // consumed() once they are copied out (`more`: IORING_CQE_F_BUF_MORE).
   virtual uint8_t* buffer(uint16_t bid) const = 0;
-  virtual void recycle(uint16_t bid) = 0;
+  virtual void consumed(uint16_t bid, size_t len, bool more) = 0;
   virtual void publish() = 0;
   virtual uint16_t group() const = 0;
 };
@@ -72,7 +73,7 @@ class UringDriver final : public IoDriver {
   }
   int poll_fd() const override { return efd_; }
   uint8_t* buffer(uint16_t bid) const override { return bufs_.buffer(bid); }
-  void recycle(uint16_t bid) override { bufs_.recycle(bid); }
+  void consumed(uint16_t bid, size_t len, bool more) override { bufs_.consumed(bid, len, more); }
   void publish() override { bufs_.publish(); }
   uint16_t group() const override { return bufs_.group(); }
 

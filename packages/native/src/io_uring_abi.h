@@ -142,6 +142,7 @@ enum : uint8_t {
 // ---- CQE flags
 #define IORING_CQE_F_BUFFER (1U << 0)
 #define IORING_CQE_F_MORE (1U << 1)
+#define IORING_CQE_F_BUF_MORE (1U << 4)  // incremental buffer ring: the kernel keeps filling this buffer
 #define IORING_CQE_BUFFER_SHIFT 16
 
 // ---- ring flags (shared memory)
@@ -159,6 +160,7 @@ enum : uint8_t {
 #define IORING_REGISTER_RING_FDS 20
 #define IORING_REGISTER_PBUF_RING 22
 #define IORING_UNREGISTER_PBUF_RING 23
+#define IOU_PBUF_RING_INC 2  // io_uring_buf_reg.flags: buffers consumed incrementally (6.12)
 
 // ---- probe
 #define IO_URING_OP_SUPPORTED (1U << 0)

@@ -26,8 +26,12 @@ void Loop::on_recv(uint32_t id, const io_uring_cqe& cqe) {
   Connection* c = lookup(id);
   bool has_buf = cqe.flags & IORING_CQE_F_BUFFER;
   uint16_t bid = (uint16_t)(cqe.flags >> IORING_CQE_BUFFER_SHIFT);
+  // Bytes of the buffer this completion used (the kernel may go on filling it).
+  auto done_with_buffer = [&] {
+    if (has_buf) io_->consumed(bid, cqe.res > 0 ? (size_t)cqe.res : 0, cqe.flags & IORING_CQE_F_BUF_MORE);
+  };
   if (!c) {
-    if (has_buf) io_->recycle(bid);
+    done_with_buffer();
     return;
   }
   if (!(cqe.flags & IORING_CQE_F_MORE)) c->recv_armed = false;
@@ -35,7 +39,7 @@ void Loop::on_recv(uint32_t id, const io_uring_cqe& cqe) {
     stats_.bytes_read += (uint64_t)cqe.res;
     if (c->state == ConnState::Open && !c->linger_until_ms) input(*c, io_->buffer(bid), (size_t)cqe.res);
     // The bytes are copied out (batch or inbuf): the buffer goes back at once, never hoarded.
-    if (has_buf) io_->recycle(bid);
+    done_with_buffer();
   } else if (cqe.res == 0) {
     c->peer_eof = true;
     // Input received before the FIN is still delivered first (input() reports the end after it).

@@ -220,9 +220,15 @@ ProbeInfo probe_io_uring() {
       reg.ring_addr = (uint64_t)mem;
       reg.ring_entries = 8;
       reg.bgid = 0;
-      if (ring.register_raw(IORING_REGISTER_PBUF_RING, &reg, 1) == 0) {
-        info.buffer_ring = true;
-        ring.register_raw(IORING_UNREGISTER_PBUF_RING, &reg, 1);
+      // Incremental consumption (6.12) first, as BufferRing::init asks for it.
+      for (uint16_t flags : {(uint16_t)IOU_PBUF_RING_INC, (uint16_t)0}) {
+        reg.flags = flags;
+        if (ring.register_raw(IORING_REGISTER_PBUF_RING, &reg, 1) == 0) {
+          info.buffer_ring = true;
+          info.incremental_buffers = flags != 0;
+          ring.register_raw(IORING_UNREGISTER_PBUF_RING, &reg, 1);
+          break;
+        }
       }
       munmap(mem, bl);
     }

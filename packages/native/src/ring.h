@@ -88,7 +88,7 @@ struct ProbeInfo {
   int io_uring_disabled = -1;
   unsigned setup_flags = 0;
   bool registered_ring = false;
-  bool multishot_accept = false, multishot_recv = false, buffer_ring = false;
+  bool multishot_accept = false, multishot_recv = false, buffer_ring = false, incremental_buffers = false;
   bool op_send = false, op_shutdown = false, op_cancel = false;
   bool defer_taskrun = false, single_issuer = false, no_sqarray = false;
 };

@@ -18,6 +18,9 @@ describe.skipIf(!binding)(`native binding${binding ? '' : ` (SKIPPED: ${error})`
     if (p.usable) {
       expect(p.reason).toBe('');
       expect(p.features.multishotAccept && p.features.multishotRecv && p.features.bufferRing).toBe(true);
+      // Incremental buffer consumption came in Linux 6.12; the loop uses it where the probe finds it.
+      const [major, minor] = p.kernel.split('.').map(Number);
+      expect(p.features.incrementalBuffers).toBe(major > 6 || (major === 6 && minor >= 12));
       expect(p.setupFlags.length).toBeGreaterThan(0);
     } else {
       expect(p.reason.length).toBeGreaterThan(10);

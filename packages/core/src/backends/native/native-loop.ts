@@ -85,7 +85,7 @@ export class NativeLoop {
    */
   acquire(tuning: LoopTuning): void {
     const tiny = tinyCapacities();
-    const count = tuning.bufferCount ?? tiny?.bufferCount ?? 512;
+    const count = tuning.bufferCount ?? tiny?.bufferCount ?? 0; // 0: the addon's default (512, or 128 consumed incrementally)
     const size = tuning.bufferSize ?? tiny?.bufferSize ?? 8192;
     const driver = tuning.driver ?? 'io_uring';
     if (this.live && this.users === 0 && (count !== this.bufferCount || size !== this.bufferSize || driver !== this.driver)) this.stop();
