@@ -23,7 +23,8 @@ function head(fields: Field[], at = 40): { loop: NativeLoop; first: number; coun
     records[r + FieldWord.VALUE_LEN] = eventData.latin1Write(value, off);
     off += value.length + 2; // CRLF
   });
-  return { loop: { fields: records, eventData } as unknown as NativeLoop, first, count: fields.length };
+  const eventView = new DataView(eventData.buffer, eventData.byteOffset, eventData.byteLength);
+  return { loop: { fields: records, eventData, eventView } as unknown as NativeLoop, first, count: fields.length };
 }
 
 function build(fields: Field[], last: LastHead, at?: number): Record<string, unknown> {
@@ -69,6 +70,22 @@ describe('buildHeaders', () => {
     expect(build(two, last)).toEqual({ hosu: 'b.exampl', 'x-a': '1' });
     expect(build([], last)).toEqual({});
     expect(build(two, last)).toEqual({ hosu: 'b.exampl', 'x-a': '1' });
+  });
+
+  it('notices a change at any byte of a repeated head, in its four-byte words or after them', () => {
+    const last = new LastHead();
+    // "Host: " and this value: a span of 27 bytes, six words of four and three more.
+    const value = 'abcdefghijklmnopqrstu';
+    build([['Host', value]], last);
+    for (let i = 0; i < value.length; i++) {
+      const changed = `${value.slice(0, i)}Z${value.slice(i + 1)}`;
+      expect(build([['Host', changed]], last)).toEqual({ host: changed });
+      expect(build([['Host', value]], last)).toEqual({ host: value });
+    }
+    for (const name of ['Xost', 'HXst', 'HoXt', 'HosX']) {
+      expect(build([[name, value]], last)).toEqual({ [name.toLowerCase()]: value });
+      expect(build([['Host', value]], last)).toEqual({ host: value });
+    }
   });
 
   it('matches a fresh build over random runs of similar heads, large ones included', () => {

@@ -41,6 +41,16 @@ describe('latin1At', () => {
     at(`${long}x`, long);
   });
 
+  it('builds strings of every short length from any bytes as latin1Slice does', () => {
+    for (let len = 0; len <= 24; len++) {
+      for (const fill of [0x00, 0x2f, 0x7f, 0x80, 0xff]) {
+        const b = Buffer.alloc(len, fill);
+        for (let i = 0; i < len; i++) b[i] = (fill + i * 37) & 0xff;
+        at(b, undefined);
+      }
+    }
+  });
+
   it('matches latin1Slice over random runs of similar strings', () => {
     let previous: string | undefined;
     let seed = 7;

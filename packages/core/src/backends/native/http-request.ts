@@ -41,6 +41,8 @@ export class LastHead {
   count = -1;
   length = 0;
   bytes = new Uint8Array(0);
+  /** The same bytes, read four at a time by sameSpan(). */
+  view = new DataView(this.bytes.buffer);
   readonly names: string[] = [];
   /** Values by position (up to MAX_REMEMBERED), also reused one by one when only some repeat. */
   readonly values: string[] = [];
@@ -63,7 +65,7 @@ export function buildHeaders(loop: NativeLoop, first: number, count: number, las
   const lastField = fieldAt(first + count - 1);
   const length = FieldRecord.valueOff(fields, lastField) + FieldRecord.valueLen(fields, lastField) - start;
   // The head is copied whole into eventData (fields are spans of it): the same bytes parse to the same fields.
-  if (count === last.count && length === last.length && sameSpan(data, start, last.bytes, length)) return headersOf(last.names, last.values, count);
+  if (count === last.count && length === last.length && sameSpan(loop.eventView, start, last.view, length)) return headersOf(last.names, last.values, count);
   const names = last.names;
   const values = last.values;
   const headers: IncomingHeaders = {};
@@ -99,15 +101,24 @@ function remember(last: LastHead, data: Buffer, start: number, length: number, c
     last.count = -1;
     return;
   }
-  if (last.bytes.length < length) last.bytes = new Uint8Array(Math.max(length, 64));
+  if (last.bytes.length < length) {
+    last.bytes = new Uint8Array(Math.max(length, 64));
+    last.view = new DataView(last.bytes.buffer);
+  }
   data.copy(last.bytes, 0, start, start + length);
   last.count = count;
   last.length = length;
 }
 
-/** data[start, start+length) equals bytes[0, length). */
-function sameSpan(data: Buffer, start: number, bytes: Uint8Array, length: number): boolean {
-  for (let i = length - 1; i >= 0; i--) if (data[start + i] !== bytes[i]) return false;
+/**
+ * data[start, start+length) equals bytes[0, length). Four bytes a compare
+ * through DataViews: a typed array's element access costs about as much as
+ * a DataView's four-byte read in optimised code here.
+ */
+function sameSpan(data: DataView, start: number, bytes: DataView, length: number): boolean {
+  let i = 0;
+  for (; i + 4 <= length; i += 4) if (data.getInt32(start + i) !== bytes.getInt32(i)) return false;
+  for (; i < length; i++) if (data.getUint8(start + i) !== bytes.getUint8(i)) return false;
   return true;
 }
 

@@ -8,7 +8,7 @@ import type { RawWebSocket, WebSocketAccept, WebSocketEvents } from '../../webso
 import type { NativeRequest } from './http-request.js';
 import type { HttpConnection } from './http-connection.js';
 import { byteLengthOf } from './http-strings.js';
-import { responseBytes } from './http-serialize.js';
+import { responseBytes, SHORT_BODY } from './http-serialize.js';
 import { bodyless, scanHeaders } from '../../http-framing.js';
 import { closesConnection, connectionHeader } from '../../keep-alive.js';
 import { addCloseCallback, checkNotStarted, markClosed, mayWrite, runCloseCallbacks, type ResponseLife } from '../../response-state.js';
@@ -16,6 +16,8 @@ import { addCloseCallback, checkNotStarted, markClosed, mayWrite, runCloseCallba
 export interface ResponseOwner {
   /** Write to the connection (only called for the oldest response). Returns false past the high-water mark. */
   output(res: NativeResponse, data: string | Uint8Array, wantDrain: boolean): boolean;
+  /** output() of `n` bytes (all of `bytes`) without wanting drain. */
+  outputSized(res: NativeResponse, bytes: Uint8Array, n: number): void;
   /** The response is complete (called in order). */
   finished(res: NativeResponse): void;
   /** Whether this response may keep the connection open. */
@@ -99,6 +101,7 @@ export class NativeResponse implements RawResponse, ResponseLife {
       this.started = this.finished = true;
       return;
     }
+    if (typeof body === 'string' && body.length <= SHORT_BODY && !this.isHeadRequest && this.sendAscii(status, headers, body)) return;
     let length = 0;
     if (body !== null) length = typeof body === 'string' ? byteLengthOf(body) : body.byteLength;
     // Render first: a bad status or header throws here and leaves the response usable.
@@ -111,6 +114,20 @@ export class NativeResponse implements RawResponse, ResponseLife {
       this.out(body, false);
     }
     this.finish();
+  }
+
+  /**
+   * send() of a short string body, framed as ASCII and checked while it is
+   * copied (one pass over it). False when it is not ASCII: nothing was sent,
+   * and send() frames it again with its UTF-8 length.
+   */
+  private sendAscii(status: number, headers: OutgoingHeaders, body: string): boolean {
+    this.framing(status, headers, body.length);
+    if (!this.noBody && body.length > 0 && !responseBytes.asciiBody(body)) return false;
+    this.started = true;
+    this.outAssembled();
+    this.finish();
+    return true;
   }
 
   writeHead(status: number, headers: OutgoingHeaders): void {
@@ -177,7 +194,7 @@ export class NativeResponse implements RawResponse, ResponseLife {
   /** Write what responseBytes assembled; held bytes are copied (the scratch is reused by the next response). */
   private outAssembled(): void {
     const bytes = responseBytes.take();
-    if (this.conn.queue[0] === this) this.owner.output(this, bytes, false);
+    if (this.conn.queue[0] === this) this.owner.outputSized(this, bytes, responseBytes.length);
     else this.out(bytes.slice(), false);
   }
 

@@ -42,7 +42,7 @@ export function dateHeader(): string {
 /** The scratch a response is assembled in; a larger head grows it for that response only. */
 const SCRATCH_BYTES = 16384;
 /** Bodies up to this many characters are copied by a JS loop, longer ones by one utf8Write (a C++ call). */
-const SHORT_BODY = 256;
+export const SHORT_BODY = 256;
 /** Views of the scratch are kept per length up to here (a new one per response above). */
 const VIEW_CACHE = 1024;
 /** Room kept after the head part for the transport's framing lines (Content-Length, Connection…). */
@@ -60,6 +60,8 @@ const CRLF = '\r\n';
  */
 class ResponseBytes {
   private buf = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
+  /** buf.length, kept as a number: a typed array's length getter can be a builtin call in optimised code. */
+  private size = SCRATCH_BYTES;
   private at = 0;
   /** views[n]: the first n bytes of buf, what take() hands out. */
   private views: Uint8Array[] = [];
@@ -78,9 +80,10 @@ class ResponseBytes {
   private tailLength = false;
   private tailChunked = false;
 
-  // The last string body written and where (null: none intact), and whether this response wrote one.
+  // The last string body written, where and its bytes (null: none intact), and whether this response wrote one.
   private lastBody: string | null = null;
   private bodyAt = 0;
+  private bodyBytes = 0;
   private wroteBody = false;
 
   /**
@@ -90,7 +93,7 @@ class ResponseBytes {
    */
   head(status: number, headers: OutgoingHeaders): HeaderScan {
     this.wroteBody = false;
-    if (this.buf.length !== SCRATCH_BYTES) {
+    if (this.size !== SCRATCH_BYTES) {
       this.at = 0;
       this.resize(SCRATCH_BYTES);
     }
@@ -110,7 +113,7 @@ class ResponseBytes {
     this.at = 0;
     this.room(text.length * 3 + TAIL_BYTES);
     this.at = this.buf.utf8Write(text, 0);
-    if (this.buf.length === SCRATCH_BYTES) this.remember(status, headers, date, scan);
+    if (this.size === SCRATCH_BYTES) this.remember(status, headers, date, scan);
     return scan;
   }
 
@@ -175,7 +178,7 @@ class ResponseBytes {
   body(body: string | Uint8Array, length: number): boolean {
     const at = this.at;
     const buf = this.buf;
-    if (at + length > buf.length) return false;
+    if (at + length > this.size) return false;
     this.wroteBody = true;
     if (typeof body !== 'string') {
       buf.set(body, at);
@@ -188,10 +191,47 @@ class ResponseBytes {
         } else buf.utf8Write(body, at);
         this.lastBody = body;
         this.bodyAt = at;
+        this.bodyBytes = length;
       }
     }
     this.at = at + length;
     return true;
+  }
+
+  /**
+   * Append a string body of at most SHORT_BODY characters that was framed as
+   * ASCII (one byte per character), checking each character as it is copied:
+   * one pass over the body instead of a length scan and then a copy. False
+   * when it does not fit or a character is not ASCII: the caller frames it
+   * again with its UTF-8 length.
+   */
+  asciiBody(body: string): boolean {
+    const at = this.at;
+    const buf = this.buf;
+    const n = body.length;
+    if (at + n > this.size) return false;
+    // The same body in place is ASCII only if it took one byte per character.
+    if (body !== this.lastBody || at !== this.bodyAt || n !== this.bodyBytes) {
+      for (let i = 0; i < n; i++) {
+        const c = body.charCodeAt(i);
+        if (c > 0x7f) {
+          this.lastBody = null;
+          return false;
+        }
+        buf[at + i] = c;
+      }
+      this.lastBody = body;
+      this.bodyAt = at;
+      this.bodyBytes = n;
+    }
+    this.wroteBody = true;
+    this.at = at + n;
+    return true;
+  }
+
+  /** How many bytes take() hands out. */
+  get length(): number {
+    return this.at;
   }
 
   /** The bytes assembled since head(): valid until the next head() (copy them to keep them). */
@@ -205,7 +245,7 @@ class ResponseBytes {
 
   private room(n: number): void {
     const need = this.at + n;
-    if (need > this.buf.length) this.resize(Math.max(need, 2 * this.buf.length));
+    if (need > this.size) this.resize(Math.max(need, 2 * this.size));
   }
 
   /** A new buffer keeps the bytes of this response so far, and nothing of earlier ones. */
@@ -213,6 +253,7 @@ class ResponseBytes {
     const buf = Buffer.allocUnsafeSlow(size);
     this.buf.copy(buf, 0, 0, this.at);
     this.buf = buf;
+    this.size = size;
     this.views = [];
     this.forget();
   }

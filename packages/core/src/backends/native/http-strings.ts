@@ -95,7 +95,53 @@ export function sameBytes(data: Buffer, off: number, len: number, s: string): bo
  */
 export function latin1At(data: Buffer, off: number, len: number, previous: string | undefined): string {
   if (previous !== undefined && len <= 256 && sameBytes(data, off, len, previous)) return previous;
-  return data.latin1Slice(off, off + len);
+  return len <= SHORT_STRING ? shortLatin1(data, off, len) : data.latin1Slice(off, off + len);
+}
+
+/** Strings up to this many bytes are built by shortLatin1(). */
+export const SHORT_STRING = 14;
+const char = String.fromCharCode as (...codes: (number | undefined)[]) => string;
+
+/**
+ * The one-byte string at d[o, o+n), n <= SHORT_STRING: one String.fromCharCode
+ * with the bytes as arguments, a builtin. latin1Slice is a call into C++ whose
+ * entry costs more than building a short string (a URL such as /user/42).
+ */
+export function shortLatin1(d: Buffer, o: number, n: number): string {
+  switch (n) {
+    case 0:
+      return '';
+    case 1:
+      return char(d[o]);
+    case 2:
+      return char(d[o], d[o + 1]);
+    case 3:
+      return char(d[o], d[o + 1], d[o + 2]);
+    case 4:
+      return char(d[o], d[o + 1], d[o + 2], d[o + 3]);
+    case 5:
+      return char(d[o], d[o + 1], d[o + 2], d[o + 3], d[o + 4]);
+    case 6:
+      return char(d[o], d[o + 1], d[o + 2], d[o + 3], d[o + 4], d[o + 5]);
+    case 7:
+      return char(d[o], d[o + 1], d[o + 2], d[o + 3], d[o + 4], d[o + 5], d[o + 6]);
+    case 8:
+      return char(d[o], d[o + 1], d[o + 2], d[o + 3], d[o + 4], d[o + 5], d[o + 6], d[o + 7]);
+    case 9:
+      return char(d[o], d[o + 1], d[o + 2], d[o + 3], d[o + 4], d[o + 5], d[o + 6], d[o + 7], d[o + 8]);
+    case 10:
+      return char(d[o], d[o + 1], d[o + 2], d[o + 3], d[o + 4], d[o + 5], d[o + 6], d[o + 7], d[o + 8], d[o + 9]);
+    case 11:
+      return char(d[o], d[o + 1], d[o + 2], d[o + 3], d[o + 4], d[o + 5], d[o + 6], d[o + 7], d[o + 8], d[o + 9], d[o + 10]);
+    case 12:
+      return char(d[o], d[o + 1], d[o + 2], d[o + 3], d[o + 4], d[o + 5], d[o + 6], d[o + 7], d[o + 8], d[o + 9], d[o + 10], d[o + 11]);
+    case 13:
+      return char(d[o], d[o + 1], d[o + 2], d[o + 3], d[o + 4], d[o + 5], d[o + 6], d[o + 7], d[o + 8], d[o + 9], d[o + 10], d[o + 11], d[o + 12]);
+    case 14:
+      return char(d[o], d[o + 1], d[o + 2], d[o + 3], d[o + 4], d[o + 5], d[o + 6], d[o + 7], d[o + 8], d[o + 9], d[o + 10], d[o + 11], d[o + 12], d[o + 13]);
+    default:
+      return d.latin1Slice(o, o + n);
+  }
 }
 
 /** UTF-8 byte length of a string, without a C++ call for short ASCII ones. */

@@ -32,7 +32,7 @@ import { buildHeaders, NativeRequest, type RequestOwner } from './http-request.j
 import { NativeResponse, type ResponseOwner } from './http-response.js';
 import { listenOptions } from './listen.js';
 import { HttpConnection } from './http-connection.js';
-import { latin1At, methodAt } from './http-strings.js';
+import { SHORT_STRING, latin1At, methodAt, shortLatin1 } from './http-strings.js';
 
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
 
@@ -149,15 +149,25 @@ class NativeHttpTransport extends NativeServer implements HttpTransport, Respons
     const ev = this.loop.events;
     const data = this.loop.eventData;
     const method = methodAt(data, RequestRecord.methodOff(ev, at), RequestRecord.methodLen(ev, at));
-    const url = latin1At(data, RequestRecord.targetOff(ev, at), RequestRecord.targetLen(ev, at), conn.lastUrl);
-    conn.lastUrl = url;
+    const targetOff = RequestRecord.targetOff(ev, at);
+    const targetLen = RequestRecord.targetLen(ev, at);
+    let url: string;
+    // A short target is built outright (cheaper than comparing it with the last and keeping it); a longer one is reused when it repeats.
+    if (targetLen <= SHORT_STRING) url = shortLatin1(data, targetOff, targetLen);
+    else {
+      url = latin1At(data, targetOff, targetLen, conn.lastUrl);
+      conn.lastUrl = url;
+    }
     const headers = buildHeaders(this.loop, RequestRecord.firstField(ev, at), RequestRecord.fieldCount(ev, at), conn.lastHead);
     const contentLength = RequestRecord.contentLength(ev, at);
     conn.requests++;
     const req = new NativeRequest(method, url, headers, conn, contentLength, RequestRecord.flags(ev, at), this);
     const res = new NativeResponse(req, conn, this, method === 'HEAD');
     if (!req.keepAlive || !limitsAllowAnother(this.limits, req.index)) conn.lastRequest = true;
-    conn.queue.push(res);
+    const queue = conn.queue;
+    // Mostly empty (answered before the next request is read): a store, where push() is a builtin call.
+    if (queue.length === 0) queue[0] = res;
+    else queue.push(res);
     if (req.hasBody) conn.body = req.body;
     runHandler(this.options.onRequest, req, res);
   }
@@ -212,12 +222,22 @@ class NativeHttpTransport extends NativeServer implements HttpTransport, Respons
     if (conn.closed) return false;
     const loop = this.loop;
     if (loop.taken(conn.epoch)) conn.unflushed = 0;
-    let n: number;
-    if (typeof data === 'string') n = loop.writeString(conn.id, data, false);
-    else {
-      loop.write(conn.id, data, false);
-      n = data.byteLength;
-    }
+    const n = typeof data === 'string' ? loop.writeString(conn.id, data, false) : loop.write(conn.id, data, false);
+    return this.wrote(conn, n, wantDrain);
+  }
+
+  outputSized(res: NativeResponse, bytes: Uint8Array, n: number): void {
+    const conn = res.conn;
+    if (conn.closed) return;
+    const loop = this.loop;
+    if (loop.taken(conn.epoch)) conn.unflushed = 0;
+    loop.writeSized(conn.id, bytes, n, false);
+    this.wrote(conn, n, false);
+  }
+
+  /** Count `n` bytes just written for the connection; with `wantDrain`, false past the high-water mark (DRAIN follows). */
+  private wrote(conn: HttpConnection, n: number, wantDrain: boolean): boolean {
+    const loop = this.loop;
     conn.epoch = loop.epoch;
     conn.unflushed += n;
     if (!wantDrain) return true;

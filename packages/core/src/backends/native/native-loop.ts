@@ -54,6 +54,8 @@ function tinyCapacities(): { batchEvents: number; batchData: number; batchFields
 export class NativeLoop {
   readonly events = new Int32Array(EVENT_CAPACITY * EVENT_WORDS);
   readonly eventData = Buffer.alloc(EVENT_DATA_BYTES);
+  /** eventData for multi-byte reads (comparing spans four bytes at a time). */
+  readonly eventView = new DataView(this.eventData.buffer, this.eventData.byteOffset, this.eventData.byteLength);
   readonly fields = new Int32Array(FIELD_CAPACITY * FIELD_WORDS);
   readonly out = new Int32Array(OUT_HEADER_WORDS + OUT_RECORDS * OUT_WORDS);
   readonly outData = Buffer.alloc(OUT_DATA_BYTES);
@@ -221,9 +223,15 @@ export class NativeLoop {
     out[OutHeaderWord.COUNT] = out[OutHeaderWord.COUNT]! + 1;
   }
 
-  /** Queue bytes for a connection, in order with everything queued before. */
-  write(id: number, data: Uint8Array, wantDrain: boolean): void {
+  /** Queue bytes for a connection, in order with everything queued before. Returns their length. */
+  write(id: number, data: Uint8Array, wantDrain: boolean): number {
     const n = data.byteLength;
+    this.writeSized(id, data, n, wantDrain);
+    return n;
+  }
+
+  /** write() of `data` whose length `n` the caller knows (a typed array's byteLength can be a builtin call in optimised code). */
+  writeSized(id: number, data: Uint8Array, n: number, wantDrain: boolean): void {
     if (n >= DIRECT_WRITE_BYTES) {
       this.binding.flush(); // keep order with what is already in the area
       this.binding.output(wantDrain ? Op.WRITE_WANT_DRAIN : Op.WRITE, id, data);
