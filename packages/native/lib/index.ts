@@ -235,6 +235,8 @@ export interface LoopOptions {
   onBatch: (count: number) => void;
   /** How sockets are driven: io_uring (default) or epoll, where io_uring is blocked. */
   driver?: 'io_uring' | 'epoll';
+  /** false: whole-buffer consumption even where the kernel consumes incrementally (tests of the pre-6.12 path). Default true. */
+  incrementalBuffers?: boolean;
 }
 
 export interface HttpListenOptions {

@@ -199,6 +199,7 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
   cfg.entries = get_u32(o, "entries", cfg.entries);
   cfg.buffer_count = get_u32(o, "bufferCount", cfg.buffer_count);
   cfg.buffer_size = get_u32(o, "bufferSize", cfg.buffer_size);
+  cfg.incremental_buffers = !o.Has("incrementalBuffers") || o.Get("incrementalBuffers").ToBoolean();
   cfg.max_connections = get_u32(o, "maxConnections", cfg.max_connections);
   cfg.batch_events = get_u32(o, "batchEvents", 0);
   cfg.batch_data = get_u32(o, "batchData", 0);

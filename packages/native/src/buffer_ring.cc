@@ -6,10 +6,11 @@
 
 namespace ringside {
 
-int BufferRing::init(Ring& ring, unsigned count, unsigned size, uint16_t group) {
+int BufferRing::init(Ring& ring, unsigned count, unsigned size, uint16_t group, bool incremental) {
   if ((count & (count - 1)) || count > 32768 || size == 0) return -EINVAL;
   // Incremental consumption where the kernel has it (6.12; EINVAL before).
-  int rc = setup(ring, count ? count : kDefaultCountIncremental, size, group, IOU_PBUF_RING_INC);
+  int rc =
+      incremental ? setup(ring, count ? count : kDefaultCountIncremental, size, group, IOU_PBUF_RING_INC) : -EINVAL;
   incremental_ = rc == 0;
   if (rc == -EINVAL) rc = setup(ring, count ? count : kDefaultCount, size, group, 0);
   if (rc < 0) return rc;

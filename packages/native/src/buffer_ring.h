@@ -23,8 +23,9 @@ class BufferRing {
   static constexpr unsigned kDefaultCount = 512, kDefaultCountIncremental = 128;
 
   ~BufferRing() { destroy(); }
-  // count: a power of two (≤ 32768), or 0 for the default. Returns 0 or -errno.
-  int init(Ring& ring, unsigned count, unsigned size, uint16_t group);
+  // count: a power of two (≤ 32768), or 0 for the default; `incremental`:
+  // where the kernel has it (false: whole buffers, as before 6.12). Returns 0 or -errno.
+  int init(Ring& ring, unsigned count, unsigned size, uint16_t group, bool incremental);
   void destroy();
   // Where the bytes of a completion naming `bid` start.
   uint8_t* buffer(uint16_t bid) const { return start(bid) + (incremental_ ? used_[bid] : 0); }

@@ -45,10 +45,10 @@ class IoDriver {
 // io_uring: the records go to the kernel; received bytes land in the provided buffer ring.
 class UringDriver final : public IoDriver {
  public:
-  int init(unsigned entries, unsigned buffer_count, unsigned buffer_size, std::string& why) {
+  int init(unsigned entries, unsigned buffer_count, unsigned buffer_size, bool incremental, std::string& why) {
     int r = ring_.init(entries, entries * 8, why);
     if (r < 0) return r;
-    r = bufs_.init(ring_, buffer_count, buffer_size, 0);
+    r = bufs_.init(ring_, buffer_count, buffer_size, 0, incremental);
     if (r < 0) {
       why = std::string("buffer ring registration failed: ") + strerror(-r);
       ring_.destroy();

@@ -37,7 +37,7 @@ int Loop::init(const LoopConfig& cfg, const SharedMemory& mem, Deliver deliver, 
     io_ = std::move(ep);
   } else {
     auto ur = std::make_unique<UringDriver>();
-    r = ur->init(cfg.entries, cfg.buffer_count, cfg.buffer_size, why);
+    r = ur->init(cfg.entries, cfg.buffer_count, cfg.buffer_size, cfg.incremental_buffers, why);
     io_ = std::move(ur);
   }
   if (r < 0) {

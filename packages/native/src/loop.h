@@ -37,7 +37,8 @@ inline void release(std::vector<uint8_t>& v) {
 
 struct LoopConfig {
   unsigned entries = 2048;
-  unsigned buffer_count = 0;  // 0: BufferRing's default for the kernel
+  unsigned buffer_count = 0;        // 0: BufferRing's default for the kernel
+  bool incremental_buffers = true;  // false: whole buffers even where the kernel could (tests)
   unsigned buffer_size = 8192;
   unsigned max_connections = 65536;
   // Batch capacities to use (0: the whole shared array). Tests shrink them so
