@@ -111,6 +111,12 @@ export interface RawResponse {
    * and Connection are added by the transport unless given), body.
    */
   send(status: number, headers: OutgoingHeaders, body: Buffer | string | null): void;
+  /**
+   * Optional: send() of JSON.stringify(value) for a plain object, written by
+   * the transport without building the string (the native one). False, with
+   * nothing sent, for a value it leaves to the caller's JSON.stringify.
+   */
+  sendJson?(status: number, headers: OutgoingHeaders, value: object): boolean;
   /** Streaming: write the head (chunked unless content-length given), then chunks, then end(). */
   writeHead(status: number, headers: OutgoingHeaders): void;
   /** Returns false past the high-water mark; wait for onDrain. */

@@ -359,7 +359,8 @@ function serialize(reply: Reply, payload: unknown): void {
         runHooks(reply[kContext].preSerialization!, reply.request, reply, PASS_VALUE | REPLACE_VALUE, payload, afterPreSerialization);
         return;
       }
-      const json = toJson(reply, payload);
+      if (!jsonContentType(reply, payload) || sentAsJson(reply, payload)) return;
+      const json = stringify(reply, payload);
       if (json === undefined) return;
       body = json;
       break;
@@ -437,6 +438,11 @@ function webResponseBody(reply: Reply, res: Response): Readable | null | undefin
 
 /** JSON for a value, or undefined after routing a failure to the error handler. */
 function toJson(reply: Reply, payload: unknown): string | undefined {
+  return jsonContentType(reply, payload) ? stringify(reply, payload) : undefined;
+}
+
+/** The content type of a value sent as JSON: set when there is none; false after routing a type that is not JSON to the error handler. */
+function jsonContentType(reply: Reply, payload: unknown): boolean {
   const headers = reply[kHeaders];
   const type = headers['content-type'];
   const custom = reply[kReplySerializer];
@@ -452,14 +458,46 @@ function toJson(reply: Reply, payload: unknown): string | undefined {
         ` with content-type "${String(type)}" (objects are sent as JSON only; serialize it yourself for other types)`,
       ),
     );
-    return undefined;
+    return false;
   }
+  return true;
+}
+
+/** The value through the reply's serializer, or undefined after routing a failure to the error handler. */
+function stringify(reply: Reply, payload: unknown): string | undefined {
   try {
-    return (custom ?? jsonSerializer(reply))(payload);
+    return (reply[kReplySerializer] ?? jsonSerializer(reply))(payload);
   } catch (err) {
     handleError(reply, err);
     return undefined;
   }
+}
+
+/**
+ * Send a plain object through the transport's sendJson() (no JSON string is
+ * built), where write() would hand JSON.stringify's string straight to
+ * raw.send(): the default serializer, no onSend hooks (they see the string),
+ * nothing written yet, no trailers, not HEAD, a status with a body, no body
+ * left to discard. False, with nothing done, otherwise.
+ */
+function sentAsJson(reply: Reply, payload: object): boolean {
+  const raw = reply[kTransportResponse];
+  if (raw.sendJson === undefined || reply[kContext].onSend !== null || reply[kReplySerializer] !== null || jsonSerializer(reply) !== JSON.stringify)
+    return false;
+  const req = reply.request;
+  const status = reply.statusCode;
+  if (reply[kWritten] || raw.finished || reply[kTrailers] !== null || req.method === 'HEAD' || !isStandardStatus(status) || bodyless(status)) return false;
+  if ((payload as { constructor?: unknown }).constructor !== Object || (req[kBodyState] !== BODY_DONE && req[kTransportRequest].hasBody)) return false;
+  reply[kWritten] = true;
+  try {
+    if (raw.sendJson(status, reply[kHeaders] as OutgoingHeaders, payload)) return true;
+  } catch (err) {
+    writeFailed(reply, err);
+    return true;
+  }
+  // Not a value the transport writes (nothing was sent): JSON.stringify and write() take it.
+  reply[kWritten] = false;
+  return false;
 }
 
 function afterOnSend(reply: Reply, err: unknown, value: unknown): void {

@@ -9,6 +9,7 @@ import type { NativeRequest } from './http-request.js';
 import type { HttpConnection } from './http-connection.js';
 import { byteLengthOf } from './http-strings.js';
 import { responseBytes, SHORT_BODY } from './http-serialize.js';
+import { flatJsonFields } from './flat-json.js';
 import { bodyless, scanHeaders } from '../../http-framing.js';
 import { closesConnection, connectionHeader } from '../../keep-alive.js';
 import { addCloseCallback, checkNotStarted, markClosed, mayWrite, runCloseCallbacks, type ResponseLife } from '../../response-state.js';
@@ -124,6 +125,40 @@ export class NativeResponse implements RawResponse, ResponseLife {
   private sendAscii(status: number, headers: OutgoingHeaders, body: string): boolean {
     this.framing(status, headers, body.length);
     if (!this.noBody && body.length > 0 && !responseBytes.asciiBody(body)) return false;
+    this.started = true;
+    this.outAssembled();
+    this.finish();
+    return true;
+  }
+
+  /**
+   * send() of JSON.stringify(value) for a flat object (flat-json.ts), written
+   * straight into the response bytes: no string is built. False, with
+   * nothing sent, for a value that is not flat or a HEAD request: the caller
+   * sends JSON.stringify(value) itself. A flat object whose strings need
+   * escaping, or whose JSON does not fit the scratch, is sent as the text of
+   * the fields already read.
+   */
+  sendJson(status: number, headers: OutgoingHeaders, value: object): boolean {
+    checkNotStarted(this, 'send');
+    if (this.isHeadRequest) return false;
+    if (this.aborted) {
+      this.started = this.finished = true;
+      return true;
+    }
+    let length: number;
+    try {
+      length = flatJsonFields.measure(value);
+    } catch {
+      // A getter threw: JSON.stringify meets it again, where the app's error handling expects it.
+      return false;
+    }
+    if (length < 0) return false;
+    this.framing(status, headers, length);
+    if (this.noBody || !responseBytes.flatJson(flatJsonFields, length)) {
+      this.send(status, headers, flatJsonFields.text());
+      return true;
+    }
     this.started = true;
     this.outAssembled();
     this.finish();

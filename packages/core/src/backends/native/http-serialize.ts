@@ -5,11 +5,13 @@
  * for short ASCII bodies. The first part of the head (status line, Date, the
  * app's headers) is kept as bytes and reused while the next response has the
  * same status and header values: a route answers with the same headers and a
- * different body.
+ * different body. A flat object the app sends as JSON is written there too,
+ * byte for byte what JSON.stringify makes, without building that string.
  */
 import { STATUS_CODES } from 'node:http';
 import type { OutgoingHeaders } from '../../http-types.js';
 import { checkStatus, scanHeaders, type HeaderScan } from '../../http-framing.js';
+import type { FlatJsonFields } from './flat-json.js';
 
 const statusLines: string[] = [];
 export function statusLine(status: number): string {
@@ -229,6 +231,39 @@ class ResponseBytes {
     return true;
   }
 
+  /**
+   * Append the flat JSON of the fields measured (`length` bytes), checking
+   * each character of keys and strings as it is copied (one pass). False
+   * when it does not fit or a character needs escaping or is not ASCII: the
+   * caller frames the response again for fields.text().
+   */
+  flatJson(fields: FlatJsonFields, length: number): boolean {
+    let at = this.at;
+    const buf = this.buf;
+    if (at + length > this.size) return false;
+    this.lastBody = null;
+    const n = fields.count;
+    const keys = fields.keys;
+    const values = fields.values;
+    const quoted = fields.quoted;
+    buf[at++] = 0x7b; // {
+    for (let f = 0; f < n; f++) {
+      if (f > 0) buf[at++] = 0x2c; // ,
+      at = quotedAscii(buf, at, keys[f]!);
+      if (at < 0) return false;
+      buf[at++] = 0x3a; // :
+      const value = values[f]!;
+      if (quoted[f]) {
+        at = quotedAscii(buf, at, value);
+        if (at < 0) return false;
+      } else for (let i = 0; i < value.length; i++) buf[at++] = value.charCodeAt(i);
+    }
+    buf[at++] = 0x7d; // }
+    this.wroteBody = true;
+    this.at = at;
+    return true;
+  }
+
   /** How many bytes take() hands out. */
   get length(): number {
     return this.at;
@@ -295,6 +330,21 @@ class ResponseBytes {
     this.prefixDate = date;
     this.prefixScan = scan;
   }
+}
+
+/**
+ * Write `"s"` at `at` when every character of s is printable ASCII that JSON
+ * does not escape; the offset after it, or -1 at the first one that is not.
+ */
+function quotedAscii(buf: Buffer, at: number, s: string): number {
+  buf[at++] = 0x22;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return -1;
+    buf[at++] = c;
+  }
+  buf[at++] = 0x22;
+  return at;
 }
 
 /** This thread's response scratch (module state is per JS thread). */
