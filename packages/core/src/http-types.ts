@@ -5,6 +5,7 @@
  * its own RawRequest/RawResponse pair against the same interface.
  */
 import type { AddressInfo, BackendChoice, BackendName, CloseOptions, ListenOptions, ServerStats } from './types.js';
+import type { FlatJsonFields } from './flat-json.js';
 import type { RawWebSocket, WebSocketAccept, WebSocketEvents, WebSocketOffer, WebSocketPublisher } from './websocket-types.js';
 
 export interface HttpLimits {
@@ -112,11 +113,11 @@ export interface RawResponse {
    */
   send(status: number, headers: OutgoingHeaders, body: Buffer | string | null): void;
   /**
-   * Optional: send() of JSON.stringify(value) for a plain object, written by
-   * the transport without building the string (the native one). False, with
-   * nothing sent, for a value it leaves to the caller's JSON.stringify.
+   * Optional: send() of the flat object `json` measured (`length` bytes of
+   * JSON), written by the transport without building JSON.stringify's string
+   * (the native one). Called only for a status with a body, not for HEAD.
    */
-  sendJson?(status: number, headers: OutgoingHeaders, value: object): boolean;
+  sendJson?(status: number, headers: OutgoingHeaders, json: FlatJsonFields, length: number): void;
   /** Streaming: write the head (chunked unless content-length given), then chunks, then end(). */
   writeHead(status: number, headers: OutgoingHeaders): void;
   /** Returns false past the high-water mark; wait for onDrain. */

@@ -5,6 +5,8 @@ export { defaultWebSocketOptions } from './websocket-types.js';
 export { defaultHttpLimits, httpLimitProblem, MAX_HEADERS_LIMIT } from './http-types.js';
 export { HTTP_HIGH_WATER_MARK } from './http-rules.js';
 export { turnTime } from './turn-clock.js';
+export { flatJson } from './flat-json.js';
+export type { FlatJsonFields } from './flat-json.js';
 export { releaseStartupMemory } from './startup-memory.js';
 export { bodyless, isStatusCode, isStandardStatus, isHeaderName, isHeaderValue, validateResponse } from './http-framing.js';
 export { createTcpServer } from './tcp-server.js';

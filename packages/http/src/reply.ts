@@ -9,7 +9,7 @@
  * default JSON answer. Nothing a handler does can crash the server.
  */
 import type { OutgoingHeaders, RawResponse } from '@ringside/core';
-import { bodyless, isHeaderName, isHeaderValue, isStandardStatus } from '@ringside/core';
+import { bodyless, flatJson, isHeaderName, isHeaderValue, isStandardStatus } from '@ringside/core';
 import { Readable } from 'node:stream';
 import { createError, statusText } from './errors.js';
 import { PASS_VALUE, REPLACE_VALUE, REQUEST_ONLY, runHooks, STOP_WHEN_SENT } from './hooks.js';
@@ -475,29 +475,49 @@ function stringify(reply: Reply, payload: unknown): string | undefined {
 
 /**
  * Send a plain object through the transport's sendJson() (no JSON string is
- * built), where write() would hand JSON.stringify's string straight to
- * raw.send(): the default serializer, no onSend hooks (they see the string),
- * nothing written yet, no trailers, not HEAD, a status with a body, no body
- * left to discard. False, with nothing done, otherwise.
+ * built) where write() would hand JSON.stringify's string to raw.send(): the
+ * default serializer and no onSend hooks (they see the string). The object
+ * is read first, as JSON.stringify would read it (a getter that throws goes
+ * to the error handler); then the reply is read as write() reads it, and
+ * what sendJson() does not take (HEAD, trailers, a status without a body,
+ * a body left to discard) gets the fields' text through write(). False,
+ * with nothing read, for a value that is not a flat object: JSON.stringify
+ * serializes it (reading again any field read before it stopped).
  */
 function sentAsJson(reply: Reply, payload: object): boolean {
   const raw = reply[kTransportResponse];
   if (raw.sendJson === undefined || reply[kContext].onSend !== null || reply[kReplySerializer] !== null || jsonSerializer(reply) !== JSON.stringify)
     return false;
-  const req = reply.request;
-  const status = reply.statusCode;
-  if (reply[kWritten] || raw.finished || reply[kTrailers] !== null || req.method === 'HEAD' || !isStandardStatus(status) || bodyless(status)) return false;
-  if ((payload as { constructor?: unknown }).constructor !== Object || (req[kBodyState] !== BODY_DONE && req[kTransportRequest].hasBody)) return false;
-  reply[kWritten] = true;
+  if ((payload as { constructor?: unknown }).constructor !== Object) return false;
+  let length: number;
   try {
-    if (raw.sendJson(status, reply[kHeaders] as OutgoingHeaders, payload)) return true;
+    length = flatJson.measure(payload);
   } catch (err) {
-    writeFailed(reply, err);
+    handleError(reply, err);
     return true;
   }
-  // Not a value the transport writes (nothing was sent): JSON.stringify and write() take it.
-  reply[kWritten] = false;
-  return false;
+  if (length < 0) return false;
+  const req = reply.request;
+  const status = reply.statusCode;
+  if (
+    reply[kWritten] ||
+    raw.finished ||
+    reply[kTrailers] !== null ||
+    req.method === 'HEAD' ||
+    !isStandardStatus(status) ||
+    bodyless(status) ||
+    (req[kBodyState] !== BODY_DONE && req[kTransportRequest].hasBody)
+  ) {
+    write(reply, flatJson.text());
+    return true;
+  }
+  reply[kWritten] = true;
+  try {
+    raw.sendJson(status, reply[kHeaders] as OutgoingHeaders, flatJson, length);
+  } catch (err) {
+    writeFailed(reply, err);
+  }
+  return true;
 }
 
 function afterOnSend(reply: Reply, err: unknown, value: unknown): void {

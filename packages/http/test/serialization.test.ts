@@ -296,6 +296,44 @@ describeAppBackends('response serialization over a socket', (backend) => {
     expect(reads).toBe(1);
   });
 
+  it('reads an object sent as JSON before the reply, as JSON.stringify does: what its getters do to the reply counts', async () => {
+    let waiting: { send: (v: unknown) => unknown } | undefined;
+    const port = await start(backend, (app) => {
+      app.get('/wait', (req, reply) => {
+        waiting = reply;
+      });
+      // A getter that sends another reply while this object is being read.
+      app.get('/reenter', () => ({
+        a: 1,
+        get b() {
+          waiting!.send({ zzzzzzzzzz: 'other-reply-body' });
+          return 2;
+        },
+      }));
+      app.get('/created', (req, reply) => ({
+        get id() {
+          reply.code(201);
+          return 7;
+        },
+      }));
+      app.get('/empty', (req, reply) => ({
+        get id() {
+          reply.code(204);
+          return 7;
+        },
+      }));
+    });
+    const wait = fetch(`http://127.0.0.1:${port}/wait`);
+    await expect.poll(() => waiting).toBeDefined();
+    const reenter = await fetch(`http://127.0.0.1:${port}/reenter`);
+    expect([reenter.headers.get('content-length'), await reenter.text()]).toEqual(['13', '{"a":1,"b":2}']);
+    expect(await (await wait).text()).toBe('{"zzzzzzzzzz":"other-reply-body"}');
+    const created = await fetch(`http://127.0.0.1:${port}/created`);
+    expect([created.status, await created.text()]).toEqual([201, '{"id":7}']);
+    const empty = await fetch(`http://127.0.0.1:${port}/empty`);
+    expect([empty.status, await empty.text()]).toEqual([204, '']);
+  });
+
   it('keeps pipelined JSON answers in request order when a later one is ready first', async () => {
     const port = await start(backend, (app) => {
       app.get('/slow', async () => {

@@ -9,7 +9,7 @@ import type { NativeRequest } from './http-request.js';
 import type { HttpConnection } from './http-connection.js';
 import { byteLengthOf } from './http-strings.js';
 import { responseBytes, SHORT_BODY } from './http-serialize.js';
-import { flatJsonFields } from './flat-json.js';
+import type { FlatJsonFields } from '../../flat-json.js';
 import { bodyless, scanHeaders } from '../../http-framing.js';
 import { closesConnection, connectionHeader } from '../../keep-alive.js';
 import { addCloseCallback, checkNotStarted, markClosed, mayWrite, runCloseCallbacks, type ResponseLife } from '../../response-state.js';
@@ -132,37 +132,25 @@ export class NativeResponse implements RawResponse, ResponseLife {
   }
 
   /**
-   * send() of JSON.stringify(value) for a flat object (flat-json.ts), written
-   * straight into the response bytes: no string is built. False, with
-   * nothing sent, for a value that is not flat or a HEAD request: the caller
-   * sends JSON.stringify(value) itself. A flat object whose strings need
-   * escaping, or whose JSON does not fit the scratch, is sent as the text of
-   * the fields already read.
+   * send() of the flat object `json` measured (`length` bytes of JSON),
+   * written straight into the response bytes: no string is built. One whose
+   * strings need escaping, or that does not fit the scratch, is sent as
+   * json.text().
    */
-  sendJson(status: number, headers: OutgoingHeaders, value: object): boolean {
+  sendJson(status: number, headers: OutgoingHeaders, json: FlatJsonFields, length: number): void {
     checkNotStarted(this, 'send');
-    if (this.isHeadRequest) return false;
     if (this.aborted) {
       this.started = this.finished = true;
-      return true;
+      return;
     }
-    let length: number;
-    try {
-      length = flatJsonFields.measure(value);
-    } catch {
-      // A getter threw: JSON.stringify meets it again, where the app's error handling expects it.
-      return false;
-    }
-    if (length < 0) return false;
     this.framing(status, headers, length);
-    if (this.noBody || !responseBytes.flatJson(flatJsonFields, length)) {
-      this.send(status, headers, flatJsonFields.text());
-      return true;
+    if (this.noBody || !responseBytes.flatJson(json, length)) {
+      this.send(status, headers, json.text());
+      return;
     }
     this.started = true;
     this.outAssembled();
     this.finish();
-    return true;
   }
 
   writeHead(status: number, headers: OutgoingHeaders): void {

@@ -11,7 +11,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { OutgoingHeaders } from '../../http-types.js';
 import { checkStatus, scanHeaders, type HeaderScan } from '../../http-framing.js';
-import type { FlatJsonFields } from './flat-json.js';
+import type { FlatJsonFields } from '../../flat-json.js';
 
 const statusLines: string[] = [];
 export function statusLine(status: number): string {

@@ -1,11 +1,11 @@
 /**
  * A flat object a route returns as JSON ({ id: req.params.id }), read once
- * and kept as its fields' texts, so that the response bytes can be written
- * without building the string JSON.stringify would make (see
- * ResponseBytes.flatJson). Byte for byte the same output: the same keys in
- * the same order (own enumerable string keys, integer-like ones first), the
- * same number texts; strings and keys that need escaping or are not ASCII
- * are left to JSON.stringify's quoting through text().
+ * and kept as its fields' texts, so that a transport can write the response
+ * bytes without building the string JSON.stringify would make (the native
+ * one: ResponseBytes.flatJson). Byte for byte the same output: the same keys
+ * in the same order (own enumerable string keys, integer-like ones first),
+ * the same number texts; strings and keys that need escaping or are not
+ * ASCII are left to JSON.stringify's quoting through text().
  */
 
 /** Objects with more fields go to JSON.stringify. */
@@ -13,13 +13,15 @@ const MAX_FIELDS = 16;
 /** Bodies longer than this go to JSON.stringify (one string, one copy, is as fast there). */
 export const MAX_FLAT_JSON = 1024;
 
-/** Module state is per JS thread: one object is measured and written at a time. */
+/** The fields of the object measured last: one object is measured and written at a time. */
 class FlatJsonFields {
   readonly keys: string[] = [];
   /** Each value's JSON text, without the quotes for a string. */
   readonly values: string[] = [];
   readonly quoted: boolean[] = [];
   count = 0;
+  /** measure() is reading an object: a getter that sends another reply gets -1 instead of overwriting these fields. */
+  private measuring = false;
 
   /**
    * Read the fields of a flat object (own enumerable fields whose values are
@@ -31,7 +33,16 @@ class FlatJsonFields {
    * again what was read here. A getter that throws throws here.
    */
   measure(value: object): number {
-    if (Array.isArray(value) || (value as { toJSON?: unknown }).toJSON !== undefined) return -1;
+    if (this.measuring || Array.isArray(value) || (value as { toJSON?: unknown }).toJSON !== undefined) return -1;
+    this.measuring = true;
+    try {
+      return this.read(value);
+    } finally {
+      this.measuring = false;
+    }
+  }
+
+  private read(value: object): number {
     let n = 0;
     let length = 2;
     for (const key in value) {
@@ -69,6 +80,6 @@ class FlatJsonFields {
   }
 }
 
-/** This thread's fields. */
-export const flatJsonFields = new FlatJsonFields();
+/** This thread's fields (module state is per JS thread). */
+export const flatJson = new FlatJsonFields();
 export type { FlatJsonFields };
