@@ -88,6 +88,19 @@ describe('buildHeaders', () => {
     }
   });
 
+  it('keeps every byte of a head that follows a longer one, up to its last', () => {
+    const long = 'abcdefghijklmnopqrstuvwxyz';
+    // Spans of 6 + n bytes: three, one and two bytes after the last whole word.
+    for (const n of [21, 23, 24]) {
+      const last = new LastHead();
+      build([['Host', long]], last);
+      // The last byte differs from the longer head's byte there; then it is that byte again.
+      const other = `${long.slice(0, n - 1)}Z`;
+      expect(build([['Host', other]], last)).toEqual({ host: other });
+      expect(build([['Host', long.slice(0, n)]], last)).toEqual({ host: long.slice(0, n) });
+    }
+  });
+
   it('matches a fresh build over random runs of similar heads, large ones included', () => {
     const names = ['Host', 'cookie', 'Set-Cookie', 'Accept', 'X-Id', 'user-agent', 'CONTENT-TYPE', 'x-\u00e9t\u00e9'];
     let seed = 11;

@@ -40,13 +40,18 @@ const SINGLETONS = new Set([
 export class LastHead {
   count = -1;
   length = 0;
-  bytes = new Uint8Array(0);
-  /** The same bytes, read four at a time by sameSpan(). */
-  view = new DataView(this.bytes.buffer);
-  readonly names: string[] = [];
-  /** Values by position (up to MAX_REMEMBERED), also reused one by one when only some repeat. */
-  readonly values: string[] = [];
+  /** The field bytes, read four at a time by sameSpan(); a DataView alone (no byte view kept per connection). */
+  view = NO_BYTES;
+  /** Names and values by position (up to MAX_REMEMBERED), as many as the head had: arrays of their own length, not grown ones. Values are also reused one by one when only some repeat. */
+  names: readonly string[] = NO_FIELDS;
+  values: readonly string[] = NO_FIELDS;
 }
+
+const NO_BYTES = new DataView(new ArrayBuffer(0));
+const NO_FIELDS: readonly string[] = [];
+// The fields of a head with another number of fields than the connection's last, copied to its LastHead at their exact length.
+const headNames: string[] = [];
+const headValues: string[] = [];
 
 /** Heads with more fields or bytes than this are not remembered whole (bounded memory per connection). */
 const MAX_REMEMBERED = 32;
@@ -66,24 +71,31 @@ export function buildHeaders(loop: NativeLoop, first: number, count: number, las
   const length = FieldRecord.valueOff(fields, lastField) + FieldRecord.valueLen(fields, lastField) - start;
   // The head is copied whole into eventData (fields are spans of it): the same bytes parse to the same fields.
   if (count === last.count && length === last.length && sameSpan(loop.eventView, start, last.view, length)) return headersOf(last.names, last.values, count);
-  const names = last.names;
-  const values = last.values;
+  const previous = last.values;
+  // As many fields as the last head: its arrays are rewritten in place (no allocation when only a value changes, a trace id).
+  const inPlace = previous.length === count;
+  const names = inPlace ? (last.names as string[]) : headNames;
+  const values = inPlace ? (previous as string[]) : headValues;
   const headers: IncomingHeaders = {};
   for (let i = 0; i < count; i++) {
     const f = fieldAt(first + i);
     const name = headerNameAt(data, FieldRecord.nameOff(fields, f), FieldRecord.nameLen(fields, f));
-    const value = latin1At(data, FieldRecord.valueOff(fields, f), FieldRecord.valueLen(fields, f), values[i]);
+    const value = latin1At(data, FieldRecord.valueOff(fields, f), FieldRecord.valueLen(fields, f), previous[i]);
     if (i < MAX_REMEMBERED) {
       names[i] = name;
       values[i] = value;
     }
     addField(headers, name, value);
   }
-  remember(last, data, start, length, count);
+  if (!inPlace && count <= MAX_REMEMBERED) {
+    last.names = headNames.slice(0, count);
+    last.values = headValues.slice(0, count);
+  }
+  remember(last, loop.eventView, start, length, count);
   return headers;
 }
 
-function headersOf(names: string[], values: string[], count: number): IncomingHeaders {
+function headersOf(names: readonly string[], values: readonly string[], count: number): IncomingHeaders {
   const headers: IncomingHeaders = {};
   for (let i = 0; i < count; i++) addField(headers, names[i]!, values[i]!);
   return headers;
@@ -95,17 +107,18 @@ function addField(headers: IncomingHeaders, name: string, value: string): void {
   else addRepeated(headers, name, prev, value);
 }
 
-/** Keep this head's field bytes for the next request of the connection. */
-function remember(last: LastHead, data: Buffer, start: number, length: number, count: number): void {
+/** Keep this head's field bytes for the next request of the connection (its names and values are kept already). */
+function remember(last: LastHead, data: DataView, start: number, length: number, count: number): void {
   if (count > MAX_REMEMBERED || length > MAX_REMEMBERED_BYTES) {
     last.count = -1;
     return;
   }
-  if (last.bytes.length < length) {
-    last.bytes = new Uint8Array(Math.max(length, 64));
-    last.view = new DataView(last.bytes.buffer);
-  }
-  data.copy(last.bytes, 0, start, start + length);
+  if (last.view.byteLength < length) last.view = new DataView(new ArrayBuffer(Math.max(length, 64)));
+  const view = last.view;
+  // Four bytes a copy, as sameSpan() compares: no byte view to allocate, no call into C++.
+  let i = 0;
+  for (; i + 4 <= length; i += 4) view.setInt32(i, data.getInt32(start + i));
+  for (; i < length; i++) view.setUint8(i, data.getUint8(start + i));
   last.count = count;
   last.length = length;
 }
