@@ -285,6 +285,8 @@ export interface NativeStats {
   idleTimeouts: number;
   /** WebSocket messages published to a subscriber already buffering past its maxBackpressure: skipped. */
   wsDropped: number;
+  /** Bytes of empty send and receive buffers freed from connections that stayed idle for a tick (loop_sweep.cc). */
+  idleBufferBytesFreed: number;
 }
 
 /** The keys of NativeStats at run time; the compiler refuses a key missing here or extra. */
@@ -305,6 +307,7 @@ export const nativeStatsKeys = Object.keys({
   requestTimeouts: true,
   idleTimeouts: true,
   wsDropped: true,
+  idleBufferBytesFreed: true,
 } satisfies Record<keyof NativeStats, true>) as readonly (keyof NativeStats)[];
 
 export interface Binding {

@@ -90,6 +90,7 @@ struct Connection {
   int close_error = 0;
   uint64_t linger_until_ms = 0;   // closing gracefully: FIN sent, waiting for the peer's
   uint64_t send_progress_ms = 0;  // last time the kernel took bytes (or the queue started)
+  bool active = false;            // input or output since the last tick (the sweep frees idle connections' buffers)
   std::vector<uint8_t> inbuf;     // received, not yet in a batch (partial head, parked input)
   std::vector<uint8_t> sending;   // bytes handed to the kernel (stable while in flight)
   size_t sent = 0;                // of `sending`

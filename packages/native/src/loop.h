@@ -28,6 +28,8 @@ namespace ringside {
 
 // Shrink per-connection buffers above this after use, so idle connections stay small.
 constexpr size_t kKeepCapacity = 64 * 1024;
+// A tick that freed this much of connections' idle buffers trims malloc's heap (loop_sweep.cc).
+constexpr size_t kTrimAfterShedding = 1024 * 1024;
 inline void release(std::vector<uint8_t>& v) {
   if (v.capacity() > kKeepCapacity)
     std::vector<uint8_t>().swap(v);
@@ -179,6 +181,7 @@ class Loop {
   void emit_request(Connection& c, const uint8_t* head, const http::RequestHead& h);
   const HttpOptions& http_opts(const Connection& c) const { return listeners_[c.listener].http_options; }
   bool send_stalled(Connection& c, uint64_t now);
+  size_t shed_buffers(Connection& c);
 
   // WebSocket (loop_ws.cc)
   void ws_accept(Connection& c, const uint8_t* p, size_t n);

@@ -85,6 +85,7 @@ void Loop::rearm_waiting() {
 }
 
 void Loop::input(Connection& c, const uint8_t* p, size_t n) {
+  c.active = true;
   if ((c.http && c.http->input_closed) || (c.ws && c.ws->input_closed)) return;  // nothing more is parsed: drop it
   // Input already waiting comes first: the new bytes join it.
   InputSpan in{p, n, !c.inbuf.empty() || p == nullptr};

@@ -16,6 +16,7 @@ namespace ringside {
 // responses, several writes) leaves in one send.
 void Loop::queue_send(Connection& c, const uint8_t* p, size_t n) {
   if (c.state != ConnState::Open || c.write_shut || c.close_after_send || n == 0) return;
+  c.active = true;
   // The send-stall deadline counts from the moment output starts waiting.
   if (!c.send_inflight && c.queued() == 0) c.send_progress_ms = now_ms_;
   c.pending.insert(c.pending.end(), p, p + n);

@@ -1,6 +1,12 @@
 // The coarse tick: re-arm listeners that stopped accepting (EMFILE and
-// friends) and sweep connections for their deadlines (HTTP timeouts, linger),
-// one pass per tick rather than a timer per connection.
+// friends) and sweep connections for their deadlines (HTTP timeouts, linger)
+// and for buffers they are not using, one pass per tick rather than a timer
+// per connection.
+#include <cstdlib>  // defines __GLIBC__ where the C library is glibc
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include "loop.h"
 
 namespace ringside {
@@ -12,6 +18,7 @@ void Loop::on_tick() {
     Listener& l = listeners_[i];
     if (l.in_use && !l.closing && !l.armed) arm_accept((uint16_t)i);  // after EMFILE and friends
   }
+  size_t shed = 0;
   for (uint32_t s = 0; s < high_slot_; s++) {
     Connection& c = conns_[s];
     if (c.state != ConnState::Open) continue;
@@ -20,9 +27,42 @@ void Loop::on_tick() {
     else if (c.ws)
       ws_timeouts(c, now_ms_);
     if (c.state == ConnState::Open && c.linger_until_ms && now_ms_ >= c.linger_until_ms) begin_close(c, 0);
+    if (c.state != ConnState::Open) continue;
+    if (c.active)
+      c.active = false;  // busy: its buffers are reused next turn
+    else
+      shed += shed_buffers(c);
   }
+  stats_.idle_buffer_bytes_freed += shed;
+#if defined(__GLIBC__)
+  // Freed blocks amid the heap stay resident until trimmed.
+  if (shed >= kTrimAfterShedding) malloc_trim(0);
+#endif
   if (!deferred_.empty()) deliver();
   if (io_->pending_sqes() || !kicks_.empty()) submit(false);
+}
+
+// The empty send and receive buffers of a connection that neither sent nor
+// received for a whole tick are freed. Kept between turns, they save a busy
+// connection an allocation per response (freed after every 60 KB answer,
+// the CPU per request doubled); freed here, an idle connection keeps nothing
+// of what it last sent or received (kept, a 60 KB response left 1,000 idle
+// connections holding 65 MiB). Returns the bytes freed.
+size_t Loop::shed_buffers(Connection& c) {
+  size_t freed = 0;
+  auto shed = [&freed](std::vector<uint8_t>& v) {
+    if (!v.empty() || v.capacity() == 0) return;
+    freed += v.capacity();
+    std::vector<uint8_t>().swap(v);
+  };
+  if (!c.send_inflight) shed(c.sending);  // in flight: the kernel reads it
+  shed(c.pending);
+  shed(c.inbuf);
+  if (c.ws) {
+    shed(c.ws->msg);
+    shed(c.ws->control);
+  }
+  return freed;
 }
 
 }  // namespace ringside

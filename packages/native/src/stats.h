@@ -21,7 +21,8 @@
   X(headers_timeouts, "headersTimeouts") \
   X(request_timeouts, "requestTimeouts") \
   X(idle_timeouts, "idleTimeouts")       \
-  X(ws_dropped, "wsDropped")
+  X(ws_dropped, "wsDropped")             \
+  X(idle_buffer_bytes_freed, "idleBufferBytesFreed")
 
 namespace ringside {
 
