@@ -11,7 +11,7 @@
 /** Objects with more fields go to JSON.stringify. */
 const MAX_FIELDS = 16;
 /** Bodies longer than this go to JSON.stringify (one string, one copy, is as fast there). */
-export const MAX_FLAT_JSON = 1024;
+const MAX_FLAT_JSON = 1024;
 
 /** The fields of the object measured last: one object is measured and written at a time. */
 class FlatJsonFields {

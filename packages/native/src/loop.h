@@ -26,7 +26,9 @@
 
 namespace ringside {
 
-// Shrink per-connection buffers above this after use, so idle connections stay small.
+// Per-connection buffers above this are freed as soon as they empty; smaller
+// ones are kept for the next turn while the connection is busy, and freed by
+// the tick once it is idle (Loop::shed_buffers).
 constexpr size_t kKeepCapacity = 64 * 1024;
 // A tick that freed this much of connections' idle buffers trims malloc's heap (loop_sweep.cc).
 constexpr size_t kTrimAfterShedding = 1024 * 1024;

@@ -2,12 +2,8 @@
 // friends) and sweep connections for their deadlines (HTTP timeouts, linger)
 // and for buffers they are not using, one pass per tick rather than a timer
 // per connection.
-#include <cstdlib>  // defines __GLIBC__ where the C library is glibc
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
-
 #include "loop.h"
+#include "release_memory.h"
 
 namespace ringside {
 
@@ -34,10 +30,7 @@ void Loop::on_tick() {
       shed += shed_buffers(c);
   }
   stats_.idle_buffer_bytes_freed += shed;
-#if defined(__GLIBC__)
-  // Freed blocks amid the heap stay resident until trimmed.
-  if (shed >= kTrimAfterShedding) malloc_trim(0);
-#endif
+  if (shed >= kTrimAfterShedding) trim_malloc_heap();
   if (!deferred_.empty()) deliver();
   if (io_->pending_sqes() || !kicks_.empty()) submit(false);
 }

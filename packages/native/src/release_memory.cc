@@ -38,10 +38,14 @@ bool release_memory() {
       asked = true;
     }
   }
+  trim_malloc_heap();
+  return asked;
+}
+
+void trim_malloc_heap() {
 #if defined(__GLIBC__)
   malloc_trim(0);
 #endif
-  return asked;
 }
 
 }  // namespace ringside

@@ -12,4 +12,8 @@ namespace ringside {
 // where its entry points are missing).
 bool release_memory();
 
+// glibc returns the free pages amid malloc's heap (freed blocks stay
+// resident until then); a no-op with other C libraries. Any thread.
+void trim_malloc_heap();
+
 }  // namespace ringside
