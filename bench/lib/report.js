@@ -241,12 +241,7 @@ export function evaluateTargets(rows, servers) {
     if (!r) return `scenario ${scenario} not selected`;
     return `${server}: ${r.error ?? 'no figures'}`;
   };
-  const backendWarning = (server) => {
-    const srv = servers.find((s) => s.name === server);
-    return srv?.expectBackend && srv.backend && srv.backend !== srv.expectBackend
-      ? ` — WARNING: ${server} reported backend ${srv.backend}, expected ${srv.expectBackend}`
-      : '';
-  };
+  const backendWarning = backendWarningOf(servers);
   return TARGETS.map((t) => {
     if (t.kind === 'memory') return memoryTarget(t, servers, backendWarning);
     const subj = find(/** @type {string} */ (t.scenario), t.server);
@@ -284,6 +279,29 @@ export function evaluateTargets(rows, servers) {
     } MiB${problems.length ? ` — over: ${problems.join(', ')}` : ''}`;
     return { id: t.id, text: t.text, status: problems.length ? 'FAIL' : 'PASS', detail: detail + backendWarning(t.server) };
   });
+}
+
+/**
+ * The memory targets alone, for readings taken without load (bench/memory.js).
+ * @param {Parameters<typeof evaluateTargets>[1]} servers
+ */
+export function evaluateMemoryTargets(servers) {
+  const backendWarning = backendWarningOf(servers);
+  return TARGETS.filter((t) => t.kind === 'memory').map((t) => memoryTarget(t, servers, backendWarning));
+}
+
+/**
+ * A warning for a server whose reported backend is not the one it expects.
+ * @param {Parameters<typeof evaluateTargets>[1]} servers
+ * @returns {(server: string) => string}
+ */
+function backendWarningOf(servers) {
+  return (server) => {
+    const srv = servers.find((s) => s.name === server);
+    return srv?.expectBackend && srv.backend && srv.backend !== srv.expectBackend
+      ? ` — WARNING: ${server} reported backend ${srv.backend}, expected ${srv.expectBackend}`
+      : '';
+  };
 }
 
 /**
