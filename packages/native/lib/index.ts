@@ -237,6 +237,8 @@ export interface LoopOptions {
   driver?: 'io_uring' | 'epoll';
   /** false: whole-buffer consumption even where the kernel consumes incrementally (tests of the pre-6.12 path). Default true. */
   incrementalBuffers?: boolean;
+  /** After a busy spell (1,000 events), this many ms without an event hands memory back once (0: never). Default 10000. */
+  quietReleaseMs?: number;
 }
 
 export interface HttpListenOptions {
@@ -287,6 +289,8 @@ export interface NativeStats {
   wsDropped: number;
   /** Bytes of empty send and receive buffers freed from connections that stayed idle for a tick (loop_sweep.cc). */
   idleBufferBytesFreed: number;
+  /** Times the loop, quiet after a busy spell, asked V8 to reduce memory (loop_sweep.cc). */
+  quietMemoryReleases: number;
 }
 
 /** The keys of NativeStats at run time; the compiler refuses a key missing here or extra. */
@@ -308,6 +312,7 @@ export const nativeStatsKeys = Object.keys({
   idleTimeouts: true,
   wsDropped: true,
   idleBufferBytesFreed: true,
+  quietMemoryReleases: true,
 } satisfies Record<keyof NativeStats, true>) as readonly (keyof NativeStats)[];
 
 export interface Binding {

@@ -205,6 +205,7 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
   cfg.batch_data = get_u32(o, "batchData", 0);
   cfg.batch_fields = get_u32(o, "batchFields", 0);
   cfg.epoll = o.Get("driver").ToString().Utf8Value() == "epoll";
+  cfg.quiet_release_ms = get_u32(o, "quietReleaseMs", cfg.quiet_release_ms);
   std::string why;
   int r = d->loop.init(cfg, mem, deliver, d, why);
   if (r < 0) {

@@ -32,6 +32,9 @@ namespace ringside {
 constexpr size_t kKeepCapacity = 64 * 1024;
 // A tick that freed this much of connections' idle buffers trims malloc's heap (loop_sweep.cc).
 constexpr size_t kTrimAfterShedding = 1024 * 1024;
+// A busy spell: at least this many events delivered since memory was last
+// handed back; after one, a quiet loop hands memory back (Loop::release_when_quiet).
+constexpr uint64_t kBusySpellEvents = 1000;
 inline void release(std::vector<uint8_t>& v) {
   if (v.capacity() > kKeepCapacity)
     std::vector<uint8_t>().swap(v);
@@ -50,6 +53,8 @@ struct LoopConfig {
   unsigned batch_events = 0, batch_data = 0, batch_fields = 0;
   // Sockets through epoll instead of io_uring (where io_uring is blocked).
   bool epoll = false;
+  // After a busy spell, this long without an event hands memory back (0: never).
+  uint32_t quiet_release_ms = 10000;
 };
 
 struct SharedMemory {
@@ -184,6 +189,7 @@ class Loop {
   const HttpOptions& http_opts(const Connection& c) const { return listeners_[c.listener].http_options; }
   bool send_stalled(Connection& c, uint64_t now);
   size_t shed_buffers(Connection& c);
+  void release_when_quiet();
 
   // WebSocket (loop_ws.cc)
   void ws_accept(Connection& c, const uint8_t* p, size_t n);
@@ -233,6 +239,8 @@ class Loop {
   bool in_turn_ = false;
   int js_depth_ = 0;
   uint64_t now_ms_ = 0;  // the clock read once per turn (0 before the first)
+  // release_when_quiet(): the event count at the last tick and when it last moved, and at the last release.
+  uint64_t events_seen_ = 0, last_event_ms_ = 0, events_at_release_ = 0;
   // The clock of the last turn (or flush()); the real clock before the first turn.
   uint64_t now() const { return now_ms_ ? now_ms_ : monotonic_ms(); }
   time_t date_second_ = 0;  // http_date_field()'s cache

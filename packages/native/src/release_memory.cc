@@ -7,7 +7,7 @@
 // keeps them resolved at load under -fvisibility=hidden (the prebuilds).
 // Both have kept their signatures since V8 5; a member function takes
 // `this` as its first argument, and MemoryPressureLevel is an int enum
-// (kCritical = 2).
+// (kModerate = 1, kCritical = 2).
 #include "release_memory.h"
 
 #include <cstdlib>  // defines __GLIBC__ where the C library is glibc
@@ -26,15 +26,11 @@ void ringside_memory_pressure(void* isolate,
 
 namespace ringside {
 
-namespace {
-constexpr int kCriticalPressure = 2;  // v8::MemoryPressureLevel::kCritical
-}
-
-bool release_memory() {
+bool release_memory(MemoryPressure level) {
   bool asked = false;
   if (ringside_isolate_current != nullptr && ringside_memory_pressure != nullptr) {
     if (void* isolate = ringside_isolate_current()) {
-      ringside_memory_pressure(isolate, kCriticalPressure);
+      ringside_memory_pressure(isolate, static_cast<int>(level));
       asked = true;
     }
   }

@@ -3,14 +3,23 @@
 
 namespace ringside {
 
-// Tells V8 memory is under critical pressure: one memory-reducing full
-// collection runs now (V8 keeps the pause near 100 ms at most: a second one,
-// or incremental marking, follows only when much more is left), shrinking
-// the young generation that start-up allocation grew and compacting. Then
-// glibc returns free heap pages (freed compiler zones, start-up buffers).
-// Call on the JS thread of the isolate. Returns whether V8's step ran (false
-// where its entry points are missing).
-bool release_memory();
+// How hard V8 is asked (v8::MemoryPressureLevel's values).
+enum class MemoryPressure : int {
+  // Incremental marking that reduces memory starts now and finishes in
+  // steps between callbacks (the bench server: blocked about 10 ms once,
+  // then steps under 1 ms). For a server that went quiet after a busy spell.
+  Moderate = 1,
+  // One memory-reducing full collection runs now (V8 keeps the pause near
+  // 100 ms at most: a second one, or incremental marking, follows only when
+  // much more is left). Once, at start-up.
+  Critical = 2,
+};
+
+// Tells V8 memory is under pressure, so it shrinks the young generation that
+// allocation grew and compacts, then glibc returns free heap pages (freed
+// compiler zones, start-up buffers). Call on the JS thread of the isolate.
+// Returns whether V8's step ran (false where its entry points are missing).
+bool release_memory(MemoryPressure level = MemoryPressure::Critical);
 
 // glibc returns the free pages amid malloc's heap (freed blocks stay
 // resident until then); a no-op with other C libraries. Any thread.

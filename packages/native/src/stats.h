@@ -5,24 +5,25 @@
 #include <cstdint>
 
 // X(field, "jsKey")
-#define RINGSIDE_LOOP_STATS(X)           \
-  X(connections, "connections")          \
-  X(accepted, "accepted")                \
-  X(refused, "refused")                  \
-  X(accept_errors, "acceptErrors")       \
-  X(bytes_read, "bytesRead")             \
-  X(bytes_written, "bytesWritten")       \
-  X(enobufs, "enobufs")                  \
-  X(batches, "batches")                  \
-  X(events, "events")                    \
-  X(enters, "enters")                    \
-  X(cq_overflows, "cqOverflows")         \
-  X(send_stalls, "sendStalls")           \
-  X(headers_timeouts, "headersTimeouts") \
-  X(request_timeouts, "requestTimeouts") \
-  X(idle_timeouts, "idleTimeouts")       \
-  X(ws_dropped, "wsDropped")             \
-  X(idle_buffer_bytes_freed, "idleBufferBytesFreed")
+#define RINGSIDE_LOOP_STATS(X)                       \
+  X(connections, "connections")                      \
+  X(accepted, "accepted")                            \
+  X(refused, "refused")                              \
+  X(accept_errors, "acceptErrors")                   \
+  X(bytes_read, "bytesRead")                         \
+  X(bytes_written, "bytesWritten")                   \
+  X(enobufs, "enobufs")                              \
+  X(batches, "batches")                              \
+  X(events, "events")                                \
+  X(enters, "enters")                                \
+  X(cq_overflows, "cqOverflows")                     \
+  X(send_stalls, "sendStalls")                       \
+  X(headers_timeouts, "headersTimeouts")             \
+  X(request_timeouts, "requestTimeouts")             \
+  X(idle_timeouts, "idleTimeouts")                   \
+  X(ws_dropped, "wsDropped")                         \
+  X(idle_buffer_bytes_freed, "idleBufferBytesFreed") \
+  X(quiet_memory_releases, "quietMemoryReleases")
 
 namespace ringside {
 

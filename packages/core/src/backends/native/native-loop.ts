@@ -55,6 +55,20 @@ function tinyCapacities() {
     : null;
 }
 
+/**
+ * RINGSIDE_QUIET_RELEASE_MS: how long the loop waits, quiet after a busy
+ * spell, before it hands memory back (loop_sweep.cc; 0: never). Unset: the
+ * addon's 10 s.
+ */
+function quietReleaseMs(): number | undefined {
+  const text = process.env.RINGSIDE_QUIET_RELEASE_MS;
+  if (text === undefined || text === '') return undefined;
+  const ms = Number(text);
+  if (!Number.isInteger(ms) || ms < 0 || ms > 0xffffffff)
+    throw new Error(`Ringside: RINGSIDE_QUIET_RELEASE_MS must be a whole number of milliseconds (0: never hand memory back when quiet), not "${text}"`);
+  return ms;
+}
+
 export class NativeLoop {
   readonly events = new Int32Array(EVENT_CAPACITY * EVENT_WORDS);
   readonly eventData = Buffer.alloc(EVENT_DATA_BYTES);
@@ -116,6 +130,7 @@ export class NativeLoop {
       queued: this.queued,
       onBatch: (count) => this.onBatch(count),
       driver,
+      quietReleaseMs: quietReleaseMs(),
       ...(tiny && { batchEvents: tiny.batchEvents, batchData: tiny.batchData, batchFields: tiny.batchFields, incrementalBuffers: tiny.incrementalBuffers }),
     });
     this.live = true;
