@@ -5,17 +5,19 @@
 // node:http with the registry code the framework servers load (so a
 // framework's figure can be read against the code its app brings),
 // examples/hello, and the io_uring server under a glibc setting an operator
-// may choose (MALLOC_TRIM_THRESHOLD_).
+// may choose (MALLOC_TRIM_THRESHOLD_). With --after-load, also RSS after a
+// 5 s load and once the server has been quiet for 12 s.
 //
-//   node bench/memory.js [--rounds 3] [--servers a,b] [--out bench/results/memory]
+//   node bench/memory.js [--rounds 3] [--servers a,b] [--after-load] [--out bench/results/memory]
 //   node bench/memory.js --help
 //
 // Writes <out>/latest.json and latest.md. Method: bench/README.md, "Memory".
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { installSignalHandlers, killAllSync } from './lib/children.js';
-import { machineInfo } from './lib/measure.js';
+import { installSignalHandlers, killAllSync, which } from './lib/children.js';
+import { runLoad } from './lib/load.js';
+import { machineInfo, treeRssBytes } from './lib/measure.js';
 import { renderMemoryMarkdown, summarizeMemory } from './lib/memory-report.js';
 import { OPEN_CONNECTIONS, SERVERS, measureIdleRss, measureOpenConnectionsRss, selectServers, startServer } from './lib/servers.js';
 import { readRssDetail } from './lib/soak-report.js';
@@ -50,19 +52,26 @@ export const MEMORY_SERVERS = [
   },
 ];
 
+/** The --after-load readings: a load this long, then RSS right after it and this long after it. */
+const LOAD_SECONDS = 5;
+const LOAD_CONNECTIONS = 100;
+const QUIET_SECONDS = 12;
+
 const HELP = `Usage: node bench/memory.js [options]
 
   --rounds <n>        fresh starts per server (default 3)
   --servers <a,b>     which servers, in this order (default all: ${MEMORY_SERVERS.map((s) => s.name).join(', ')})
+  --after-load        also: RSS after ${LOAD_SECONDS} s of dynamic GET /user/<n> load (${LOAD_CONNECTIONS} connections; wrk, else autocannon)
+                      and again ${QUIET_SECONDS} s after it (a native loop hands memory back after 10 s quiet)
   --out <dir>         where latest.json and latest.md go (default bench/results/memory)
   --help`;
 
 /**
  * @param {string[]} argv
- * @returns {{ rounds: number, servers: string[] | undefined, out: string, help: boolean }}
+ * @returns {{ rounds: number, servers: string[] | undefined, afterLoad: boolean, out: string, help: boolean }}
  */
 export function parseMemoryArgs(argv) {
-  const o = { rounds: 3, servers: /** @type {string[] | undefined} */ (undefined), out: path.join(BENCH_DIR, 'results/memory'), help: false };
+  const o = { rounds: 3, servers: /** @type {string[] | undefined} */ (undefined), afterLoad: false, out: path.join(BENCH_DIR, 'results/memory'), help: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -75,6 +84,7 @@ export function parseMemoryArgs(argv) {
       o.rounds = Number(value());
       if (!Number.isInteger(o.rounds) || o.rounds < 1 || o.rounds > 20) throw new Error('--rounds must be an integer from 1 to 20');
     } else if (a === '--servers') o.servers = value().split(',').filter(Boolean);
+    else if (a === '--after-load') o.afterLoad = true;
     else if (a === '--out') o.out = path.resolve(value());
     else if (a !== '--') throw new Error(`unknown option ${a} (see --help)`);
   }
@@ -83,30 +93,55 @@ export function parseMemoryArgs(argv) {
 
 /**
  * One reading: start the server, RSS idle (0.3 s after its first answer,
- * with the anonymous/file split), then with 1,000 connections open; stop it.
+ * with the anonymous/file split), then with 1,000 connections open (closed
+ * after); with `afterLoad`, then a load and RSS 0.5 s and QUIET_SECONDS
+ * after it. Stops the server.
  * @param {import('./lib/servers.js').ServerDef} def
+ * @param {boolean} afterLoad
  */
-async function readServer(def) {
+async function readServer(def, afterLoad) {
   const srv = await startServer(def);
   try {
     const idle = await measureIdleRss(srv);
     const detail = readRssDetail(srv.pid);
     const open = await measureOpenConnectionsRss(srv, OPEN_CONNECTIONS);
-    return { idle, anon: detail?.rssAnonBytes ?? null, file: detail?.rssFileBytes ?? null, open, backend: srv.backend };
+    /** @type {number | null} */
+    let loaded = null;
+    /** @type {number | null} */
+    let quiet = null;
+    if (afterLoad) {
+      await runLoad({
+        tool: which('wrk') ? 'wrk' : 'autocannon',
+        url: `http://127.0.0.1:${srv.port}/user/1`,
+        method: 'GET',
+        dynamicPath: '/user/',
+        connections: LOAD_CONNECTIONS,
+        pipelining: 1,
+        duration: LOAD_SECONDS,
+      });
+      await sleep(500);
+      loaded = treeRssBytes(srv.pid);
+      await sleep(QUIET_SECONDS * 1000 - 500);
+      quiet = treeRssBytes(srv.pid);
+    }
+    return { idle, anon: detail?.rssAnonBytes ?? null, file: detail?.rssFileBytes ?? null, open, loaded, quiet, backend: srv.backend };
   } finally {
     await srv.stop();
   }
 }
 
+/** @param {number} ms */
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /**
- * @param {{ rounds: number, servers?: string[], out: string, command?: string }} opts
+ * @param {{ rounds: number, servers?: string[], afterLoad?: boolean, out: string, command?: string }} opts
  * @param {{ log?: (line: string) => void }} [io]
  */
 export async function runMemoryBenchmark(opts, io = {}) {
   const log = io.log ?? ((line) => process.stderr.write(line + '\n'));
   const defs = selectServers(opts.servers, MEMORY_SERVERS);
   const started = new Date();
-  /** @type {Record<string, { idle: number, anon: number | null, file: number | null, open: number | null, backend: string | null }[]>} */
+  /** @type {Record<string, import('./lib/memory-report.js').MemoryReading[]>} */
   const readings = Object.fromEntries(defs.map((d) => [d.name, []]));
   /** @type {Record<string, string>} */
   const errors = {};
@@ -114,7 +149,7 @@ export async function runMemoryBenchmark(opts, io = {}) {
     for (const def of defs) {
       if (errors[def.name]) continue;
       try {
-        const r = await readServer(def);
+        const r = await readServer(def, opts.afterLoad ?? false);
         readings[def.name].push(r);
         log(
           `memory: round ${round} ${def.name}: ${(r.idle / 1048576).toFixed(1)} MiB idle, ${r.open === null ? '?' : (r.open / 1048576).toFixed(1)} MiB with ${OPEN_CONNECTIONS} open`,
@@ -132,6 +167,7 @@ export async function runMemoryBenchmark(opts, io = {}) {
     node: process.version,
     rounds: opts.rounds,
     connections: OPEN_CONNECTIONS,
+    afterLoad: opts.afterLoad ? { seconds: LOAD_SECONDS, connections: LOAD_CONNECTIONS, quietSeconds: QUIET_SECONDS } : null,
     servers: defs.map((d) => ({
       name: d.name,
       description: d.description ?? '',

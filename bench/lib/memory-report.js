@@ -8,7 +8,7 @@ import { evaluateMemoryTargets, fmtMiB, stat } from './report.js';
 
 /**
  * @typedef {{ median: number, min: number, max: number } | null} Stat
- * @typedef {{ idle: number, anon: number | null, file: number | null, open: number | null, backend: string | null }} MemoryReading
+ * @typedef {{ idle: number, anon: number | null, file: number | null, open: number | null, loaded?: number | null, quiet?: number | null, backend: string | null }} MemoryReading
  */
 
 /** @param {(number | null)[]} values */
@@ -16,7 +16,7 @@ const statOf = (values) => stat(/** @type {number[]} */ (values.filter((v) => ty
 
 /**
  * @param {MemoryReading[]} readings one per round
- * @returns {{ rounds: number, backend: string | null, idle: Stat, anon: Stat, file: Stat, open: Stat, perConnection: Stat }}
+ * @returns {{ rounds: number, backend: string | null, idle: Stat, anon: Stat, file: Stat, open: Stat, perConnection: Stat, loaded: Stat, quiet: Stat }}
  */
 export function summarizeMemory(readings) {
   return {
@@ -28,6 +28,8 @@ export function summarizeMemory(readings) {
     open: statOf(readings.map((r) => r.open)),
     // Bytes each connection added, from the same process's two readings.
     perConnection: statOf(readings.map((r) => (r.open === null ? null : (r.open - r.idle) / 1000))),
+    loaded: statOf(readings.map((r) => r.loaded ?? null)),
+    quiet: statOf(readings.map((r) => r.quiet ?? null)),
   };
 }
 
@@ -38,6 +40,7 @@ const kib = (s) => (s ? (s.median / 1024).toFixed(1) : '—');
 
 /**
  * @param {{ date: string, command: string, machine: ReturnType<typeof import('./measure.js').machineInfo>, node: string, rounds: number, connections: number,
+ *   afterLoad?: { seconds: number, connections: number, quietSeconds: number } | null,
  *   servers: ({ name: string, description: string, expectBackend?: string, error: string | null } & ReturnType<typeof summarizeMemory>)[] }} report
  * @returns {string}
  */
@@ -53,16 +56,28 @@ export function renderMemoryMarkdown(report) {
     `Each server started afresh ${report.rounds} time(s), one at a time, rounds interleaved; median (min–max). RSS idle: 0.3 s after its first answer. With ${report.connections.toLocaleString('en-US')} open: keep-alive connections that each had one \`GET /\` answered, read 0.5 s after the last.`,
     '',
   );
-  L.push(`| Server | RSS idle MiB | anonymous | file-backed | RSS, ${report.connections.toLocaleString('en-US')} open MiB | KiB per connection |`);
-  L.push('|---|---|---|---|---|---|');
-  for (const s of report.servers) {
-    if (s.error !== null && s.rounds === 0) {
-      L.push(`| ${s.name} | failed: ${s.error.replace(/\|/g, '\\|')} | — | — | — | — |`);
-      continue;
-    }
+  const load = report.afterLoad ?? null;
+  if (load)
     L.push(
-      `| ${s.name} | ${mib(s.idle)} | ${s.anon ? fmtMiB(s.anon.median) : '—'} | ${s.file ? fmtMiB(s.file.median) : '—'} | ${mib(s.open)} | ${kib(s.perConnection)} |`,
+      `After load: ${load.seconds} s of \`GET /user/<n>\` (n different each request, ${load.connections} connections), RSS 0.5 s after it, and ${load.quietSeconds} s after it.`,
+      '',
     );
+  const heads = ['Server', 'RSS idle MiB', 'anonymous', 'file-backed', `RSS, ${report.connections.toLocaleString('en-US')} open MiB`, 'KiB per connection'];
+  if (load) heads.push('RSS after load MiB', `${load.quietSeconds} s later MiB`);
+  L.push(`| ${heads.join(' | ')} |`, `|${'---|'.repeat(heads.length)}`);
+  for (const s of report.servers) {
+    const cells =
+      s.error !== null && s.rounds === 0
+        ? [`failed: ${s.error.replace(/\|/g, '\\|')}`, ...Array(heads.length - 2).fill('—')]
+        : [
+            mib(s.idle),
+            s.anon ? fmtMiB(s.anon.median) : '—',
+            s.file ? fmtMiB(s.file.median) : '—',
+            mib(s.open),
+            kib(s.perConnection),
+            ...(load ? [mib(s.loaded), mib(s.quiet)] : []),
+          ];
+    L.push(`| ${s.name} | ${cells.join(' | ')} |`);
   }
   L.push('');
   for (const s of report.servers) L.push(`- \`${s.name}\`: ${s.description}`);

@@ -8,6 +8,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { MEMORY_SERVERS, parseMemoryArgs, runMemoryBenchmark } from '../memory.js';
 import { renderMemoryMarkdown, summarizeMemory } from '../lib/memory-report.js';
 
+/** The report's head: when, where and how it was run. */
+const HEADER = {
+  date: '2026-12-01T00:00:00.000Z',
+  command: 'node bench/memory.js',
+  machine: { cpuModel: 'cpu', nproc: 2, cpusAllowed: [0, 1], memoryBytes: 2 ** 34, kernel: '6.18', platform: 'linux' as const, arch: 'x64' as const, hostname: 'h' },
+  node: 'v20',
+};
+
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'ringside-memory-test-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -44,10 +52,7 @@ describe('bench/memory.js', () => {
     expect(s.perConnection?.median).toBeCloseTo((4.5 * MiB) / 1000, 6);
     expect(s.perConnection).toMatchObject({ min: (4 * MiB) / 1000, max: (5 * MiB) / 1000 });
     const md = renderMemoryMarkdown({
-      date: '2026-12-01T00:00:00.000Z',
-      command: 'node bench/memory.js',
-      machine: { cpuModel: 'cpu', nproc: 2, cpusAllowed: [0, 1], memoryBytes: 2 ** 34, kernel: '6.18', platform: 'linux', arch: 'x64', hostname: 'h' },
-      node: 'v20',
+      ...HEADER,
       rounds: 3,
       connections: 1000,
       servers: [
@@ -65,8 +70,37 @@ describe('bench/memory.js', () => {
     expect(md).toMatch(/1,000 connections open: ringside-io_uring ≤ 50 MiB: \*\*FAIL\*\* — 59\.5 MiB/);
   });
 
+  it('adds the after-load columns when they were read', () => {
+    const MiB = 1 << 20;
+    const md = renderMemoryMarkdown({
+      ...HEADER,
+      rounds: 1,
+      connections: 1000,
+      afterLoad: { seconds: 5, connections: 100, quietSeconds: 12 },
+      servers: [
+        {
+          name: 'ringside-io_uring',
+          description: 'd',
+          error: null,
+          ...summarizeMemory([{ idle: 60 * MiB, anon: 17 * MiB, file: 43 * MiB, open: 66 * MiB, loaded: 71 * MiB, quiet: 65.5 * MiB, backend: 'io_uring' }]),
+        },
+        { name: 'broken', description: 'd', error: 'exited (code 1) before answering', ...summarizeMemory([]) },
+      ],
+    });
+    expect(md).toContain(
+      '| Server | RSS idle MiB | anonymous | file-backed | RSS, 1,000 open MiB | KiB per connection | RSS after load MiB | 12 s later MiB |',
+    );
+    expect(md).toContain('| ringside-io_uring | 60.0 (60.0–60.0) | 17.0 | 43.0 | 66.0 (66.0–66.0) | 6.1 | 71.0 (71.0–71.0) | 65.5 (65.5–65.5) |');
+    expect(md).toContain('| broken | failed: exited (code 1) before answering | — | — | — | — | — | — |');
+  });
+
   it('takes its options and refuses what it does not know', () => {
-    expect(parseMemoryArgs(['--rounds', '2', '--servers', 'node-http,fastify'])).toMatchObject({ rounds: 2, servers: ['node-http', 'fastify'] });
+    expect(parseMemoryArgs(['--rounds', '2', '--servers', 'node-http,fastify'])).toMatchObject({
+      rounds: 2,
+      servers: ['node-http', 'fastify'],
+      afterLoad: false,
+    });
+    expect(parseMemoryArgs(['--after-load']).afterLoad).toBe(true);
     expect(() => parseMemoryArgs(['--rounds', '0'])).toThrow(/--rounds/);
     expect(() => parseMemoryArgs(['--bogus'])).toThrow(/unknown option/);
     expect(MEMORY_SERVERS.map((s) => s.name)).toContain('node-http-deps');
