@@ -12,7 +12,16 @@ import { renderMemoryMarkdown, summarizeMemory } from '../lib/memory-report.js';
 const HEADER = {
   date: '2026-12-01T00:00:00.000Z',
   command: 'node bench/memory.js',
-  machine: { cpuModel: 'cpu', nproc: 2, cpusAllowed: [0, 1], memoryBytes: 2 ** 34, kernel: '6.18', platform: 'linux' as const, arch: 'x64' as const, hostname: 'h' },
+  machine: {
+    cpuModel: 'cpu',
+    nproc: 2,
+    cpusAllowed: [0, 1],
+    memoryBytes: 2 ** 34,
+    kernel: '6.18',
+    platform: 'linux' as const,
+    arch: 'x64' as const,
+    hostname: 'h',
+  },
   node: 'v20',
 };
 
