@@ -72,6 +72,11 @@ int Loop::init(const LoopConfig& cfg, const SharedMemory& mem, Deliver deliver, 
   reserve_bytes_ = std::min<uint32_t>(cfg.buffer_size + 512, batch_.data_cap / 2);
   reserve_events_ = std::min<uint32_t>(8, batch_.event_cap / 2);
   now_ms_ = monotonic_ms();
+  // release_when_quiet() samples the event rate from here (a restarted loop starts a new spell).
+  sample_ms_ = now_ms_;
+  sample_events_ = stats_.events;
+  last_busy_ms_ = spell_events_ = 0;
+  trim_next_sample_ = false;
   return 0;
 }
 

@@ -32,8 +32,12 @@ namespace ringside {
 constexpr size_t kKeepCapacity = 64 * 1024;
 // A tick that freed this much of connections' idle buffers trims malloc's heap (loop_sweep.cc).
 constexpr size_t kTrimAfterShedding = 1024 * 1024;
-// A busy spell: at least this many events delivered since memory was last
-// handed back; after one, a quiet loop hands memory back (Loop::release_when_quiet).
+// Loop::release_when_quiet(): the event rate is sampled over a second or
+// more; a sample above kQuietEventsPerSecond is busy (health checks and
+// scrapes stay below it), and a busy spell of kBusySpellEvents or more
+// followed by quiet_release_ms of quiet samples hands memory back.
+constexpr uint64_t kRateSampleMs = 1000;
+constexpr uint64_t kQuietEventsPerSecond = 10;
 constexpr uint64_t kBusySpellEvents = 1000;
 inline void release(std::vector<uint8_t>& v) {
   if (v.capacity() > kKeepCapacity)
@@ -53,7 +57,7 @@ struct LoopConfig {
   unsigned batch_events = 0, batch_data = 0, batch_fields = 0;
   // Sockets through epoll instead of io_uring (where io_uring is blocked).
   bool epoll = false;
-  // After a busy spell, this long without an event hands memory back (0: never).
+  // After a busy spell, this long quiet hands memory back (0: never).
   uint32_t quiet_release_ms = 10000;
 };
 
@@ -239,8 +243,11 @@ class Loop {
   bool in_turn_ = false;
   int js_depth_ = 0;
   uint64_t now_ms_ = 0;  // the clock read once per turn (0 before the first)
-  // release_when_quiet(): the event count at the last tick and when it last moved, and at the last release.
-  uint64_t events_seen_ = 0, last_event_ms_ = 0, events_at_release_ = 0;
+  // release_when_quiet(): the last rate sample (when, the event count then),
+  // when a sample was last busy, the events of this busy spell, and whether
+  // the next sample trims malloc's heap (the one after a release).
+  uint64_t sample_ms_ = 0, sample_events_ = 0, last_busy_ms_ = 0, spell_events_ = 0;
+  bool trim_next_sample_ = false;
   // The clock of the last turn (or flush()); the real clock before the first turn.
   uint64_t now() const { return now_ms_ ? now_ms_ : monotonic_ms(); }
   time_t date_second_ = 0;  // http_date_field()'s cache

@@ -60,25 +60,38 @@ size_t Loop::shed_buffers(Connection& c) {
 }
 
 // A busy spell grows V8's young generation and leaves freed memory in
-// malloc's arenas, and neither is handed back while no further allocation
-// comes (the bench server: 59 MiB idle, 71 MiB after 5 s of load, still 71
-// 40 s later; node:http likewise). Once the loop has delivered no event for
-// quiet_release_ms after a busy spell, V8 is asked, moderately, to reduce
-// memory: incremental marking (the loop blocked about 10 ms once, then
-// steps under 1 ms) rather than the full collection critical pressure runs
-// (34-38 ms there); 71 -> 65.5 MiB. Once per spell, so a quiet server is not
-// woken again, and a trickle of requests (a health check) never makes a spell.
+// malloc's arenas, and neither is handed back while nothing allocates (the
+// bench server: 71 MiB after a 5 s load, still 71 MiB 40 s later; node:http
+// likewise). Once a spell of kBusySpellEvents or more is followed by
+// quiet_release_ms of quiet samples, V8 is asked, moderately, to reduce
+// memory: incremental marking, not the full collection critical pressure
+// runs (about 10 ms of event-loop delay instead of 34-38 ms for the bench
+// server). Quiet is a rate, not silence, so health checks do not hold the
+// release back, and a spell ends with the quiet (bursts apart do not add up
+// to one), so a server that stays quiet is not woken again. malloc's heap is
+// trimmed a sample later, once the collection has freed what it frees.
 void Loop::release_when_quiet() {
   if (!cfg_.quiet_release_ms) return;
-  if (stats_.events != events_seen_) {
-    events_seen_ = stats_.events;
-    last_event_ms_ = now_ms_;
+  if (now_ms_ - sample_ms_ + tick_ms_ / 2 < kRateSampleMs) return;  // a tick early by a millisecond still samples
+  const uint64_t events = stats_.events - sample_events_;
+  const bool busy = events * 1000 > kQuietEventsPerSecond * (now_ms_ - sample_ms_);
+  sample_ms_ = now_ms_;
+  sample_events_ = stats_.events;
+  if (trim_next_sample_) {
+    trim_next_sample_ = false;
+    trim_malloc_heap();
+  }
+  if (busy) {
+    spell_events_ += events;
+    last_busy_ms_ = now_ms_;
     return;
   }
-  if (stats_.events - events_at_release_ < kBusySpellEvents || now_ms_ - last_event_ms_ < cfg_.quiet_release_ms) return;
-  events_at_release_ = stats_.events;
-  release_memory(MemoryPressure::Moderate);
-  stats_.quiet_memory_releases++;
+  if (spell_events_ == 0 || now_ms_ - last_busy_ms_ < cfg_.quiet_release_ms) return;
+  const bool long_spell = spell_events_ >= kBusySpellEvents;
+  spell_events_ = 0;
+  if (!long_spell) return;
+  if (reduce_v8_memory(MemoryPressure::Moderate)) stats_.quiet_memory_releases++;
+  trim_next_sample_ = true;
 }
 
 }  // namespace ringside

@@ -1,4 +1,4 @@
-// release_memory(): see release_memory.h.
+// reduce_v8_memory(), release_memory(), trim_malloc_heap(): see release_memory.h.
 //
 // N-API has no call for this, and the addon keeps to N-API so one binary
 // serves every Node >= 20. The two V8 entry points it needs are referenced
@@ -26,14 +26,16 @@ void ringside_memory_pressure(void* isolate,
 
 namespace ringside {
 
-bool release_memory(MemoryPressure level) {
-  bool asked = false;
-  if (ringside_isolate_current != nullptr && ringside_memory_pressure != nullptr) {
-    if (void* isolate = ringside_isolate_current()) {
-      ringside_memory_pressure(isolate, static_cast<int>(level));
-      asked = true;
-    }
-  }
+bool reduce_v8_memory(MemoryPressure level) {
+  if (ringside_isolate_current == nullptr || ringside_memory_pressure == nullptr) return false;
+  void* isolate = ringside_isolate_current();
+  if (isolate == nullptr) return false;
+  ringside_memory_pressure(isolate, static_cast<int>(level));
+  return true;
+}
+
+bool release_memory() {
+  bool asked = reduce_v8_memory(MemoryPressure::Critical);
   trim_malloc_heap();
   return asked;
 }

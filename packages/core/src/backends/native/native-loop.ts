@@ -62,9 +62,9 @@ function tinyCapacities() {
  */
 function quietReleaseMs(): number | undefined {
   const text = process.env.RINGSIDE_QUIET_RELEASE_MS;
-  if (text === undefined || text === '') return undefined;
+  if (text === undefined || text === '') return undefined; // unset, as RINGSIDE_BACKEND
   const ms = Number(text);
-  if (!Number.isInteger(ms) || ms < 0 || ms > 0xffffffff)
+  if (!/^\d+$/.test(text) || ms > 0xffffffff)
     throw new Error(`Ringside: RINGSIDE_QUIET_RELEASE_MS must be a whole number of milliseconds (0: never hand memory back when quiet), not "${text}"`);
   return ms;
 }
@@ -105,6 +105,7 @@ export class NativeLoop {
    */
   acquire(tuning: LoopTuning): void {
     const tiny = tinyCapacities();
+    const quietRelease = quietReleaseMs(); // a bad setting throws before this server counts as a user
     const count = tuning.bufferCount ?? tiny?.bufferCount ?? 0; // 0: the addon's default (512, or 128 consumed incrementally)
     const size = tuning.bufferSize ?? tiny?.bufferSize ?? 8192;
     const driver = tuning.driver ?? 'io_uring';
@@ -130,7 +131,7 @@ export class NativeLoop {
       queued: this.queued,
       onBatch: (count) => this.onBatch(count),
       driver,
-      quietReleaseMs: quietReleaseMs(),
+      quietReleaseMs: quietRelease,
       ...(tiny && { batchEvents: tiny.batchEvents, batchData: tiny.batchData, batchFields: tiny.batchFields, incrementalBuffers: tiny.incrementalBuffers }),
     });
     this.live = true;
