@@ -6,7 +6,7 @@
 // framework's figure can be read against the code its app brings),
 // examples/hello, and the io_uring server under a glibc setting an operator
 // may choose (MALLOC_TRIM_THRESHOLD_). With --after-load, also RSS after a
-// 5 s load and once the server has been quiet for 12 s.
+// 5 s load and once the server has been quiet for 15 s.
 //
 //   node bench/memory.js [--rounds 3] [--servers a,b] [--after-load] [--out bench/results/memory]
 //   node bench/memory.js --help
@@ -55,7 +55,7 @@ export const MEMORY_SERVERS = [
 /** The --after-load readings: a load this long, then RSS right after it and this long after it. */
 const LOAD_SECONDS = 5;
 const LOAD_CONNECTIONS = 100;
-const QUIET_SECONDS = 12;
+const QUIET_SECONDS = 15;
 
 const HELP = `Usage: node bench/memory.js [options]
 
@@ -110,7 +110,7 @@ async function readServer(def, afterLoad) {
     /** @type {number | null} */
     let quiet = null;
     if (afterLoad) {
-      await runLoad({
+      const load = await runLoad({
         tool: which('wrk') ? 'wrk' : 'autocannon',
         url: `http://127.0.0.1:${srv.port}/user/1`,
         method: 'GET',
@@ -119,6 +119,10 @@ async function readServer(def, afterLoad) {
         pipelining: 1,
         duration: LOAD_SECONDS,
       });
+      if (load.responses === 0 || load.errors + load.timeouts + load.non2xx > 0)
+        throw new Error(
+          `${def.name}: the load went wrong (${load.responses} responses, ${load.errors} errors, ${load.timeouts} timeouts, ${load.non2xx} non-2xx)`,
+        );
       await sleep(500);
       loaded = treeRssBytes(srv.pid);
       await sleep(QUIET_SECONDS * 1000 - 500);
@@ -167,14 +171,18 @@ export async function runMemoryBenchmark(opts, io = {}) {
     node: process.version,
     rounds: opts.rounds,
     connections: OPEN_CONNECTIONS,
-    afterLoad: opts.afterLoad ? { seconds: LOAD_SECONDS, connections: LOAD_CONNECTIONS, quietSeconds: QUIET_SECONDS } : null,
+    afterLoad: opts.afterLoad
+      ? { seconds: LOAD_SECONDS, connections: LOAD_CONNECTIONS, quietSeconds: QUIET_SECONDS, tool: which('wrk') ? 'wrk' : 'autocannon' }
+      : null,
+    // Servers inherit the environment: a wait other than the default changes the after-load readings.
+    quietReleaseMs: process.env.RINGSIDE_QUIET_RELEASE_MS ?? null,
     servers: defs.map((d) => ({
       name: d.name,
       description: d.description ?? '',
       env: d.env,
       expectBackend: d.expectBackend,
       error: errors[d.name] ?? null,
-      ...summarizeMemory(readings[d.name]),
+      ...summarizeMemory(readings[d.name], OPEN_CONNECTIONS),
     })),
   };
   const markdown = renderMemoryMarkdown(report);

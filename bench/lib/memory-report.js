@@ -16,9 +16,10 @@ const statOf = (values) => stat(/** @type {number[]} */ (values.filter((v) => ty
 
 /**
  * @param {MemoryReading[]} readings one per round
+ * @param {number} connections how many were open for the `open` reading
  * @returns {{ rounds: number, backend: string | null, idle: Stat, anon: Stat, file: Stat, open: Stat, perConnection: Stat, loaded: Stat, quiet: Stat }}
  */
-export function summarizeMemory(readings) {
+export function summarizeMemory(readings, connections) {
   return {
     rounds: readings.length,
     backend: readings.find((r) => r.backend)?.backend ?? null,
@@ -27,7 +28,7 @@ export function summarizeMemory(readings) {
     file: statOf(readings.map((r) => r.file)),
     open: statOf(readings.map((r) => r.open)),
     // Bytes each connection added, from the same process's two readings.
-    perConnection: statOf(readings.map((r) => (r.open === null ? null : (r.open - r.idle) / 1000))),
+    perConnection: statOf(readings.map((r) => (r.open === null ? null : (r.open - r.idle) / connections))),
     loaded: statOf(readings.map((r) => r.loaded ?? null)),
     quiet: statOf(readings.map((r) => r.quiet ?? null)),
   };
@@ -40,7 +41,7 @@ const kib = (s) => (s ? (s.median / 1024).toFixed(1) : '—');
 
 /**
  * @param {{ date: string, command: string, machine: ReturnType<typeof import('./measure.js').machineInfo>, node: string, rounds: number, connections: number,
- *   afterLoad?: { seconds: number, connections: number, quietSeconds: number } | null,
+ *   afterLoad?: { seconds: number, connections: number, quietSeconds: number, tool?: string } | null, quietReleaseMs?: string | null,
  *   servers: ({ name: string, description: string, expectBackend?: string, error: string | null } & ReturnType<typeof summarizeMemory>)[] }} report
  * @returns {string}
  */
@@ -59,7 +60,7 @@ export function renderMemoryMarkdown(report) {
   const load = report.afterLoad ?? null;
   if (load)
     L.push(
-      `After load: ${load.seconds} s of \`GET /user/<n>\` (n different each request, ${load.connections} connections), RSS 0.5 s after it, and ${load.quietSeconds} s after it.`,
+      `After load: ${load.seconds} s of \`GET /user/<n>\` (n different each request, ${load.connections} connections${load.tool ? `, ${load.tool}` : ''}), RSS 0.5 s after it, and ${load.quietSeconds} s after it${report.quietReleaseMs ? ` (RINGSIDE_QUIET_RELEASE_MS=${report.quietReleaseMs} in the environment)` : ''}.`,
       '',
     );
   const heads = ['Server', 'RSS idle MiB', 'anonymous', 'file-backed', `RSS, ${report.connections.toLocaleString('en-US')} open MiB`, 'KiB per connection'];
@@ -77,7 +78,8 @@ export function renderMemoryMarkdown(report) {
             kib(s.perConnection),
             ...(load ? [mib(s.loaded), mib(s.quiet)] : []),
           ];
-    L.push(`| ${s.name} | ${cells.join(' | ')} |`);
+    const partial = s.error !== null && s.rounds > 0 ? ` (${s.rounds} of ${report.rounds} rounds; then failed: ${s.error.replace(/\|/g, '\\|')})` : '';
+    L.push(`| ${s.name}${partial} | ${cells.join(' | ')} |`);
   }
   L.push('');
   for (const s of report.servers) L.push(`- \`${s.name}\`: ${s.description}`);

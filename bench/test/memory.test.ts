@@ -51,11 +51,14 @@ describe('bench/memory.js', () => {
 
   it('summarizes rounds as median, min and max, and growth per connection', () => {
     const MiB = 1 << 20;
-    const s = summarizeMemory([
-      { idle: 50 * MiB, anon: 10 * MiB, file: 40 * MiB, open: 55 * MiB, backend: 'io_uring' },
-      { idle: 52 * MiB, anon: 11 * MiB, file: 41 * MiB, open: null, backend: 'io_uring' },
-      { idle: 60 * MiB, anon: 12 * MiB, file: 48 * MiB, open: 64 * MiB, backend: 'io_uring' },
-    ]);
+    const s = summarizeMemory(
+      [
+        { idle: 50 * MiB, anon: 10 * MiB, file: 40 * MiB, open: 55 * MiB, backend: 'io_uring' },
+        { idle: 52 * MiB, anon: 11 * MiB, file: 41 * MiB, open: null, backend: 'io_uring' },
+        { idle: 60 * MiB, anon: 12 * MiB, file: 48 * MiB, open: 64 * MiB, backend: 'io_uring' },
+      ],
+      1000,
+    );
     expect(s.idle).toEqual({ median: 52 * MiB, min: 50 * MiB, max: 60 * MiB });
     expect(s.open).toEqual({ median: 59.5 * MiB, min: 55 * MiB, max: 64 * MiB });
     expect(s.perConnection?.median).toBeCloseTo((4.5 * MiB) / 1000, 6);
@@ -69,7 +72,7 @@ describe('bench/memory.js', () => {
           name: 'node-http',
           description: 'd',
           error: null,
-          ...summarizeMemory([{ idle: 45 * MiB, anon: 8 * MiB, file: 37 * MiB, open: 62 * MiB, backend: null }]),
+          ...summarizeMemory([{ idle: 45 * MiB, anon: 8 * MiB, file: 37 * MiB, open: 62 * MiB, backend: null }], 1000),
         },
         { name: 'ringside-io_uring', description: 'd', error: null, ...s },
       ],
@@ -83,7 +86,7 @@ describe('bench/memory.js', () => {
     const MiB = 1 << 20;
     const md = renderMemoryMarkdown({
       ...HEADER,
-      rounds: 1,
+      rounds: 2,
       connections: 1000,
       afterLoad: { seconds: 5, connections: 100, quietSeconds: 12 },
       servers: [
@@ -91,9 +94,18 @@ describe('bench/memory.js', () => {
           name: 'ringside-io_uring',
           description: 'd',
           error: null,
-          ...summarizeMemory([{ idle: 60 * MiB, anon: 17 * MiB, file: 43 * MiB, open: 66 * MiB, loaded: 71 * MiB, quiet: 65.5 * MiB, backend: 'io_uring' }]),
+          ...summarizeMemory(
+            [{ idle: 60 * MiB, anon: 17 * MiB, file: 43 * MiB, open: 66 * MiB, loaded: 71 * MiB, quiet: 65.5 * MiB, backend: 'io_uring' }],
+            1000,
+          ),
         },
-        { name: 'broken', description: 'd', error: 'exited (code 1) before answering', ...summarizeMemory([]) },
+        { name: 'broken', description: 'd', error: 'exited (code 1) before answering', ...summarizeMemory([], 1000) },
+        {
+          name: 'flaky',
+          description: 'd',
+          error: 'exited (code 1) before answering',
+          ...summarizeMemory([{ idle: 60 * MiB, anon: null, file: null, open: null, loaded: null, quiet: null, backend: null }], 1000),
+        },
       ],
     });
     expect(md).toContain(
@@ -101,6 +113,7 @@ describe('bench/memory.js', () => {
     );
     expect(md).toContain('| ringside-io_uring | 60.0 (60.0–60.0) | 17.0 | 43.0 | 66.0 (66.0–66.0) | 6.1 | 71.0 (71.0–71.0) | 65.5 (65.5–65.5) |');
     expect(md).toContain('| broken | failed: exited (code 1) before answering | — | — | — | — | — | — |');
+    expect(md).toContain('| flaky (1 of 2 rounds; then failed: exited (code 1) before answering) | 60.0 (60.0–60.0) | — | — | — | — | — | — |');
   });
 
   it('takes its options and refuses what it does not know', () => {
