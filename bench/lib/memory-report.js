@@ -4,7 +4,7 @@
  * parts, RSS with the connections open and the growth per connection, then
  * the issue's memory targets against those medians.
  */
-import { evaluateMemoryTargets, fmtMiB, stat } from './report.js';
+import { cell, evaluateMemoryTargets, fmtMiB, stat } from './report.js';
 
 /**
  * @typedef {{ median: number, min: number, max: number } | null} Stat
@@ -69,7 +69,7 @@ export function renderMemoryMarkdown(report) {
   for (const s of report.servers) {
     const cells =
       s.error !== null && s.rounds === 0
-        ? [`failed: ${s.error.replace(/\|/g, '\\|')}`, ...Array(heads.length - 2).fill('—')]
+        ? [`failed: ${cell(s.error)}`, ...Array(heads.length - 2).fill('—')]
         : [
             mib(s.idle),
             s.anon ? fmtMiB(s.anon.median) : '—',
@@ -78,7 +78,7 @@ export function renderMemoryMarkdown(report) {
             kib(s.perConnection),
             ...(load ? [mib(s.loaded), mib(s.quiet)] : []),
           ];
-    const partial = s.error !== null && s.rounds > 0 ? ` (${s.rounds} of ${report.rounds} rounds; then failed: ${s.error.replace(/\|/g, '\\|')})` : '';
+    const partial = s.error !== null && s.rounds > 0 ? ` (${s.rounds} of ${report.rounds} rounds; then failed: ${cell(s.error)})` : '';
     L.push(`| ${s.name}${partial} | ${cells.join(' | ')} |`);
   }
   L.push('');
